@@ -1,0 +1,22 @@
+using Recommender.Embedded;
+using Recommender.Ingestion;
+using Recommender.Ranking;
+using Recommender.ServiceDefaults.Hosting;
+using Recommender.ServiceDefaults.Messaging;
+using Recommender.Vector;
+
+// The whole system in one process: the three services, an in-memory bus, the embedded vector store.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddRecommenderDefaults();
+builder.AddIngestionServices();
+builder.AddVectorServices();
+builder.AddRankingServices();
+builder.AddRecommenderMessaging();
+builder.AddSampleCatalogSeeding();
+
+var app = builder.Build();
+app.MapRecommenderDefaults();
+app.MapIngestionEndpoints();
+app.MapVectorEndpoints();
+app.MapRankingEndpoints();
+app.Run();

@@ -1,0 +1,63 @@
+using Grpc.Core;
+using Grpc.Net.Client.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Recommender.Contracts.Vector.V1;
+using Recommender.Embeddings;
+using Recommender.Ranking.Engagement;
+using Recommender.Ranking.Grpc;
+using Recommender.Ranking.Pipeline;
+using Recommender.ServiceDefaults.Messaging;
+
+namespace Recommender.Ranking;
+
+public static class RankingServiceExtensions
+{
+    public static IHostApplicationBuilder AddRankingServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RankingOptions>().BindConfiguration(RankingOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.VectorAddress.IsAbsoluteUri, "Ranking:VectorAddress must be an absolute URI.")
+            .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Ranking:DefaultPageSize must not exceed MaxPageSize.")
+            .ValidateOnStart();
+        builder.AddRecommenderEmbeddings();
+
+        builder.Services
+            .AddGrpcClient<VectorService.VectorServiceClient>((sp, o) =>
+                o.Address = sp.GetRequiredService<IOptions<RankingOptions>>().Value.VectorAddress)
+            .ConfigureChannel(c => c.ServiceConfig = new ServiceConfig
+            {
+                // Retry only what is safe to retry: the vector service being briefly unreachable.
+                MethodConfigs =
+                {
+                    new MethodConfig
+                    {
+                        Names = { MethodName.Default },
+                        RetryPolicy = new RetryPolicy
+                        {
+                            MaxAttempts = 3,
+                            InitialBackoff = TimeSpan.FromMilliseconds(50),
+                            MaxBackoff = TimeSpan.FromMilliseconds(500),
+                            BackoffMultiplier = 2,
+                            RetryableStatusCodes = { StatusCode.Unavailable },
+                        },
+                    },
+                },
+            });
+
+        builder.Services.AddSingleton<PopularityCounter>();
+        builder.Services.AddSingleton<FeatureExtractor>();
+        builder.Services.AddSingleton<LinearRanker>();
+        builder.Services.AddScoped<SearchPipeline>();
+        builder.Services.AddRecommenderConsumers(x => x.AddConsumer<PinEngagedConsumer>());
+        return builder;
+    }
+
+    public static WebApplication MapRankingEndpoints(this WebApplication app)
+    {
+        app.MapGrpcService<RankingGrpcService>();
+        return app;
+    }
+}

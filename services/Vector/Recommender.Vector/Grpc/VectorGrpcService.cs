@@ -1,0 +1,81 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Recommender.Contracts.Vector.V1;
+using Recommender.Vector.Storage;
+using SparseVector = Recommender.Embeddings.SparseVector;
+
+namespace Recommender.Vector.Grpc;
+
+/// <summary>The internal vector API over whichever <see cref="IVectorStore"/> is configured.</summary>
+public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchOptions> options) : VectorService.VectorServiceBase
+{
+    private readonly VectorSearchOptions _options = options.Value;
+
+    public override async Task<UpsertResponse> Upsert(UpsertRequest request, ServerCallContext context)
+    {
+        VectorRequestValidator.Validate(request);
+        var points = request.Points.Select(p => new StoredPoint(
+            Contracts.PinMapping.ToPinData(p.Pin, p.Pin.Tenant, p.Pin.Version),
+            p.Dense.ToArray(),
+            p.Sparse.ToSparse(),
+            p.EmbedderVersion)).ToList();
+        var result = await store.UpsertAsync(points, context.CancellationToken);
+        return new UpsertResponse { Applied = result.Applied, Stale = result.Stale };
+    }
+
+    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
+    {
+        VectorRequestValidator.Validate(request);
+        var version = request.Version > 0 ? request.Version : DateTimeOffset.UtcNow.UtcTicks;
+        var deleted = await store.DeleteAsync(request.Tenant, request.PinIds, version, context.CancellationToken);
+        return new DeleteResponse { Deleted = deleted };
+    }
+
+    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+    {
+        VectorRequestValidator.Validate(request);
+        var points = await store.GetAsync(request.Tenant, request.PinIds, context.CancellationToken);
+        var response = new GetResponse();
+        response.Points.Add(points.Select(p => p.ToProto(request.WithVectors)));
+        return response;
+    }
+
+    public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
+    {
+        VectorRequestValidator.Validate(request, _options);
+        var query = new HybridQuery(
+            request.Tenant,
+            request.Dense.Count > 0 ? request.Dense.ToArray() : null,
+            request.Sparse is { Indices.Count: > 0 } ? request.Sparse.ToSparse() : SparseVector.Empty,
+            request.Filter.ToFilter(),
+            request.Limit,
+            request.EmbedderVersion);
+        var hits = await store.SearchAsync(query, context.CancellationToken);
+        var response = new SearchResponse();
+        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors)));
+        return response;
+    }
+
+    public override async Task<SearchResponse> Recommend(RecommendRequest request, ServerCallContext context)
+    {
+        VectorRequestValidator.Validate(request, _options);
+        var hits = await store.RecommendAsync(
+            new RecommendQuery(request.Tenant, request.PositiveIds, request.NegativeIds, request.Filter.ToFilter(), request.Limit),
+            context.CancellationToken);
+        var response = new SearchResponse();
+        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors)));
+        return response;
+    }
+
+    public override async Task<CollectionInfo> GetCollectionInfo(CollectionInfoRequest request, ServerCallContext context)
+    {
+        var stats = await store.GetStatsAsync(request.Tenant, context.CancellationToken);
+        return new CollectionInfo
+        {
+            Count = stats.Count,
+            Dimensions = stats.Dimensions,
+            EmbedderVersion = stats.EmbedderVersion,
+            Backend = stats.Backend,
+        };
+    }
+}

@@ -1,0 +1,104 @@
+using Recommender.Contracts;
+using Recommender.Contracts.Vector.V1;
+using Recommender.Vector.Storage;
+using ProtoFilter = Recommender.Contracts.Vector.V1.Filter;
+using ProtoSparse = Recommender.Contracts.Vector.V1.SparseVector;
+using SparseVector = Recommender.Embeddings.SparseVector;
+
+namespace Recommender.Vector.Grpc;
+
+/// <summary>Maps the internal vector API's messages to the store's types and back.</summary>
+public static class VectorProtoMapping
+{
+    public static VectorFilter? ToFilter(this ProtoFilter? filter) =>
+        filter is null
+            ? null
+            : new VectorFilter(
+                filter.Must.Select(ToCondition).ToArray(),
+                filter.Should.Select(ToCondition).ToArray(),
+                filter.MustNot.Select(ToCondition).ToArray());
+
+    public static ProtoFilter ToProto(this VectorFilter filter)
+    {
+        var proto = new ProtoFilter();
+        proto.Must.Add(filter.Must.Select(ToProto));
+        proto.Should.Add(filter.Should.Select(ToProto));
+        proto.MustNot.Add(filter.MustNot.Select(ToProto));
+        return proto;
+    }
+
+    public static SparseVector ToSparse(this ProtoSparse? sparse) =>
+        sparse is null ? SparseVector.Empty : new SparseVector(sparse.Indices.Select(i => (int)i).ToArray(), sparse.Values.ToArray());
+
+    public static ProtoSparse ToProto(this SparseVector sparse)
+    {
+        var proto = new ProtoSparse();
+        proto.Indices.Add(sparse.Indices.Select(i => (uint)i));
+        proto.Values.Add(sparse.Values);
+        return proto;
+    }
+
+    public static ScoredPin ToProto(this SearchHit hit, bool withVectors)
+    {
+        var scored = new ScoredPin
+        {
+            Pin = hit.Point.Pin.ToProto(),
+            Score = hit.Score,
+            DenseScore = hit.DenseScore,
+            SparseScore = hit.SparseScore,
+        };
+        if (withVectors)
+        {
+            scored.Dense.Add(hit.Point.Dense);
+        }
+
+        return scored;
+    }
+
+    public static VectorPoint ToProto(this StoredPoint point, bool withVectors)
+    {
+        var proto = new VectorPoint { Pin = point.Pin.ToProto(), EmbedderVersion = point.EmbedderVersion };
+        if (withVectors)
+        {
+            proto.Dense.Add(point.Dense);
+            proto.Sparse = point.Sparse.ToProto();
+        }
+
+        return proto;
+    }
+
+    private static FilterCondition ToCondition(Condition condition) => condition.KindCase switch
+    {
+        Condition.KindOneofCase.Keyword => new KeywordCondition(condition.Keyword.Field, condition.Keyword.Any.ToArray()),
+        Condition.KindOneofCase.Range => new RangeCondition(
+            condition.Range.Field,
+            condition.Range.HasGt ? condition.Range.Gt : null,
+            condition.Range.HasGte ? condition.Range.Gte : null,
+            condition.Range.HasLt ? condition.Range.Lt : null,
+            condition.Range.HasLte ? condition.Range.Lte : null),
+        Condition.KindOneofCase.Nested => new NestedCondition(condition.Nested.ToFilter()!),
+        _ => throw new ArgumentException("A filter condition has no kind."),
+    };
+
+    private static Condition ToProto(FilterCondition condition)
+    {
+        switch (condition)
+        {
+            case KeywordCondition k:
+                var keyword = new KeywordMatch { Field = k.Field };
+                keyword.Any.Add(k.Any);
+                return new Condition { Keyword = keyword };
+            case RangeCondition r:
+                var range = new NumericRange { Field = r.Field };
+                if (r.Gt is { } gt) { range.Gt = gt; }
+                if (r.Gte is { } gte) { range.Gte = gte; }
+                if (r.Lt is { } lt) { range.Lt = lt; }
+                if (r.Lte is { } lte) { range.Lte = lte; }
+                return new Condition { Range = range };
+            case NestedCondition n:
+                return new Condition { Nested = n.Filter.ToProto() };
+            default:
+                throw new ArgumentException($"Unsupported condition {condition.GetType().Name}.");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Recommender.Contracts;
+using Recommender.Embeddings;
+
+namespace Recommender.Vector.Storage;
+
+/// <summary>A pin with its vectors, as a store holds it. Dense vectors are L2-normalised.</summary>
+public sealed record StoredPoint(PinData Pin, float[] Dense, SparseVector Sparse, string EmbedderVersion);
+
+/// <summary>A search result: the fused score and the score of each branch that found it.</summary>
+public sealed record SearchHit(StoredPoint Point, float Score, float DenseScore, float SparseScore);
+
+public sealed record UpsertResult(int Applied, int Stale);
+
+public sealed record CollectionStats(long Count, int Dimensions, string EmbedderVersion, string Backend);
+
+/// <summary>A hybrid query: either branch may be empty; both see the same filter (tenant is always applied).</summary>
+public sealed record HybridQuery(
+    string Tenant,
+    float[]? Dense,
+    SparseVector? Sparse,
+    VectorFilter? Filter,
+    int Limit,
+    string? EmbedderVersion);
+
+public sealed record RecommendQuery(
+    string Tenant,
+    IReadOnlyList<string> PositiveIds,
+    IReadOnlyList<string> NegativeIds,
+    VectorFilter? Filter,
+    int Limit);
