@@ -1,3 +1,5 @@
+using Google.Protobuf.Reflection;
+using Google.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +28,8 @@ public static class RecommenderDefaultsExtensions
                 options.MaxReceiveMessageSize = 16 * 1024 * 1024;
                 options.EnableDetailedErrors = false;
             })
-            .AddJsonTranscoding();
+            // Error details travel as google.protobuf.Any; JSON needs their descriptors to render them.
+            .AddJsonTranscoding(o => o.TypeRegistry = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor));
         builder.Services.AddGrpcReflection();
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
