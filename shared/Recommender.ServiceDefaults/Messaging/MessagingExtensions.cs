@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Recommender.ServiceDefaults.Grpc;
 
 namespace Recommender.ServiceDefaults.Messaging;
 
@@ -49,11 +50,18 @@ public static class MessagingExtensions
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
-                endpoint.UseMessageRetry(r => r.Exponential(
-                    options.RetryLimit,
-                    TimeSpan.FromMilliseconds(options.RetryMinIntervalMs),
-                    TimeSpan.FromMilliseconds(options.RetryMaxIntervalMs),
-                    TimeSpan.FromMilliseconds(options.RetryMinIntervalMs)));
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Exponential(
+                        options.RetryLimit,
+                        TimeSpan.FromMilliseconds(options.RetryMinIntervalMs),
+                        TimeSpan.FromMilliseconds(options.RetryMaxIntervalMs),
+                        TimeSpan.FromMilliseconds(options.RetryMinIntervalMs));
+
+                    // A malformed message fails the same way every time: straight to the _error queue, no retries.
+                    r.Ignore<PoisonMessageException>();
+                    r.Ignore<ServiceRuleException>();
+                });
                 endpoint.PrefetchCount = options.PrefetchCount;
                 endpoint.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
                 if (options.QuorumQueues && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
