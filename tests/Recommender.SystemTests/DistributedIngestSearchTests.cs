@@ -34,7 +34,7 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
     {
         await LoadAsync();
 
-        var response = await system.RankingClient.SearchAsync(
+        var response = await system.RankingFor(Tenant).SearchAsync(
             new SearchRequest { Tenant = Tenant, Query = "toner cartridge", PageSize = 10 },
             cancellationToken: TestContext.Current.CancellationToken);
 
@@ -54,7 +54,7 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
         var expected = pins.Count(p => p.HasPrice && p.Price is >= 5 and <= 20 && p.Title.Contains("cable", StringComparison.OrdinalIgnoreCase));
         Assert.True(expected > 0, "the sample should hold cables priced 5-20");
 
-        var response = await system.RankingClient.SearchAsync(
+        var response = await system.RankingFor(Tenant).SearchAsync(
             new SearchRequest { Tenant = Tenant, Query = "cable", PageSize = 50, Filters = new SearchFilters { PriceMin = 5, PriceMax = 20 } },
             cancellationToken: TestContext.Current.CancellationToken);
 
@@ -67,7 +67,7 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
     {
         await LoadAsync();
 
-        var response = await system.RankingClient.SearchAsync(
+        var response = await system.RankingFor(Tenant).SearchAsync(
             new SearchRequest { Tenant = Tenant, Query = "usb cable under $10", PageSize = 20 },
             cancellationToken: TestContext.Current.CancellationToken);
 
@@ -83,10 +83,11 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
         await LoadAsync();
         var request = new SearchRequest { Tenant = Tenant, Query = "printer", PageSize = 5 };
 
-        var first = await system.RankingClient.SearchAsync(request, cancellationToken: TestContext.Current.CancellationToken);
-        var second = await system.RankingClient.SearchAsync(
+        var ranking = system.RankingFor(Tenant);
+        var first = await ranking.SearchAsync(request, cancellationToken: TestContext.Current.CancellationToken);
+        var second = await ranking.SearchAsync(
             new SearchRequest(request) { PageToken = first.NextPageToken }, cancellationToken: TestContext.Current.CancellationToken);
-        var both = await system.RankingClient.SearchAsync(
+        var both = await ranking.SearchAsync(
             new SearchRequest(request) { PageSize = 10 }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.False(string.IsNullOrEmpty(first.NextPageToken));
@@ -99,8 +100,8 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
     {
         await LoadAsync();
 
-        var response = await system.RankingClient.SearchAsync(
-            new SearchRequest { Tenant = "someone-else", Query = "toner cartridge" },
+        var response = await system.RankingFor("someone-else").SearchAsync(
+            new SearchRequest { Query = "toner cartridge" },
             cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Empty(response.Results);
@@ -110,7 +111,7 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
     public async Task Search_EmptyQuery_IsInvalidArgumentNamingQuery()
     {
         var ex = await Assert.ThrowsAsync<RpcException>(async () =>
-            await system.RankingClient.SearchAsync(new SearchRequest { Tenant = Tenant, Query = "  " },
+            await system.RankingFor(Tenant).SearchAsync(new SearchRequest { Tenant = Tenant, Query = "  " },
                 cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
@@ -125,7 +126,7 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
         request.Pins.Add(Enumerable.Range(0, 1001).Select(i => new Pin { Id = $"p{i}", Title = "A pin" }));
 
         var ex = await Assert.ThrowsAsync<RpcException>(async () =>
-            await system.IngestionClient.UpsertPinsAsync(request, cancellationToken: TestContext.Current.CancellationToken));
+            await system.IngestionFor("oversized").UpsertPinsAsync(request, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("pins", ex.ViolatedFields());
@@ -140,7 +141,7 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
         request.Pins.Add(new Pin { Title = "No id here", Price = -3 });
 
         var ex = await Assert.ThrowsAsync<RpcException>(async () =>
-            await system.IngestionClient.UpsertPinsAsync(request, cancellationToken: TestContext.Current.CancellationToken));
+            await system.IngestionFor("bad-pins").UpsertPinsAsync(request, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Equal(["pins[1].id", "pins[1].price"], ex.ViolatedFields());
@@ -152,8 +153,8 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
     {
         Assert.False(system.Ingestion.HasExited);
         Assert.False(system.Ranking.HasExited);
-        var response = await system.RankingClient.SearchAsync(
-            new SearchRequest { Tenant = "nobody", Query = "still alive" }, cancellationToken: TestContext.Current.CancellationToken);
+        var response = await system.RankingFor("nobody").SearchAsync(
+            new SearchRequest { Query = "still alive" }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(response.Intent);
     }
 
@@ -169,7 +170,7 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
                 {
                     var request = new UpsertPinsRequest { Tenant = Tenant };
                     request.Pins.Add(chunk);
-                    var response = await system.IngestionClient.UpsertPinsAsync(request, cancellationToken: TestContext.Current.CancellationToken);
+                    var response = await system.IngestionFor(Tenant).UpsertPinsAsync(request, cancellationToken: TestContext.Current.CancellationToken);
                     Assert.Equal(chunk.Length, response.Accepted);
                 }
 

@@ -1,18 +1,32 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Recommender.Contracts.Ingestion.V1;
 using Recommender.Contracts.Ranking.V1;
 using Recommender.Contracts.Vector.V1;
+using Recommender.ServiceDefaults.Security;
 using Recommender.SystemTests.Infrastructure;
 
 namespace Recommender.SystemTests;
 
-/// <summary>The three services as separate processes over a real RabbitMQ, configured by environment only.</summary>
+/// <summary>The three services as separate processes over a real RabbitMQ, configured by environment only, with
+/// API-key authentication on (keys minted per test tenant).</summary>
 public sealed class DistributedSystem : IAsyncLifetime
 {
+    public static readonly string[] Tenants =
+    [
+        "systest", "oversized", "bad-pins", "someone-else", "nobody", "kill-vector", "broker-restart", "poison-mix", "shop-a", "shop-b",
+    ];
+
     private readonly List<GrpcChannel> _channels = [];
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "recommender-systest-" + Guid.NewGuid().ToString("N"));
 
     public RabbitMqBroker Broker { get; } = new();
+
+    public TestKeys Keys { get; } = new(Tenants);
+
+    /// <summary>A storefront key of shop-a limited to 5 requests per second.</summary>
+    public string LimitedKey { get; private set; } = "";
 
     public ServiceProcess Vector { get; private set; } = null!;
 
@@ -20,21 +34,42 @@ public sealed class DistributedSystem : IAsyncLifetime
 
     public ServiceProcess Ranking { get; private set; } = null!;
 
-    public IngestionService.IngestionServiceClient IngestionClient { get; private set; } = null!;
-
-    public RankingService.RankingServiceClient RankingClient { get; private set; } = null!;
-
+    /// <summary>The internal vector API, with the service key.</summary>
     public VectorService.VectorServiceClient VectorClient { get; private set; } = null!;
+
+    /// <summary>Ingestion with the tenant's admin key.</summary>
+    public IngestionService.IngestionServiceClient IngestionFor(string tenant) => new(Authorized(Ingestion, Keys.Admin(tenant)));
+
+    /// <summary>Ranking with the tenant's storefront key.</summary>
+    public RankingService.RankingServiceClient RankingFor(string tenant) => new(Authorized(Ranking, Keys.Storefront(tenant)));
+
+    /// <summary>A call invoker that sends <paramref name="key"/> (or nothing when null).</summary>
+    public CallInvoker Authorized(ServiceProcess service, string? key)
+    {
+        var invoker = Channel(service).CreateCallInvoker();
+        return key is null ? invoker : invoker.Intercept(metadata =>
+        {
+            metadata.Add("x-api-key", key);
+            return metadata;
+        });
+    }
 
     public async ValueTask InitializeAsync()
     {
         await Broker.InitializeAsync();
+        LimitedKey = Keys.Add("shop-a-limited", "shop-a", ApiKeyRole.Storefront, permitsPerSecond: 5);
         var env = Broker.ServiceEnvironment();
+        foreach (var (key, value) in Keys.Environment())
+        {
+            env[key] = value;
+        }
+
         Vector = new ServiceProcess("vector", RepoPaths.HostDll("services/Vector/Host", "Recommender.Vector.Host"),
             new Dictionary<string, string>(env) { ["Vector__Embedded__DataPath"] = _dataPath });
         Ingestion = new ServiceProcess("ingestion", RepoPaths.HostDll("services/Ingestion/Host", "Recommender.Ingestion.Host"), env);
         Ranking = new ServiceProcess("ranking", RepoPaths.HostDll("services/Ranking/Host", "Recommender.Ranking.Host"), env);
         Ranking.Set("Ranking__VectorAddress", Vector.GrpcAddress.ToString());
+        Ranking.Set("Ranking__VectorApiKey", Keys.Service);
 
         foreach (var service in new[] { Vector, Ingestion, Ranking })
         {
@@ -46,9 +81,7 @@ public sealed class DistributedSystem : IAsyncLifetime
             await service.WaitReadyAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
         }
 
-        IngestionClient = new IngestionService.IngestionServiceClient(Channel(Ingestion));
-        RankingClient = new RankingService.RankingServiceClient(Channel(Ranking));
-        VectorClient = new VectorService.VectorServiceClient(Channel(Vector));
+        VectorClient = new VectorService.VectorServiceClient(Authorized(Vector, Keys.Service));
     }
 
     /// <summary>Polls the vector service until the tenant holds <paramref name="count"/> pins.</summary>
@@ -94,8 +127,11 @@ public sealed class DistributedSystem : IAsyncLifetime
 
     private GrpcChannel Channel(ServiceProcess service)
     {
-        var channel = GrpcChannel.ForAddress(service.GrpcAddress);
-        _channels.Add(channel);
-        return channel;
+        lock (_channels)
+        {
+            var channel = GrpcChannel.ForAddress(service.GrpcAddress);
+            _channels.Add(channel);
+            return channel;
+        }
     }
 }

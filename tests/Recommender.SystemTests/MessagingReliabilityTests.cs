@@ -17,7 +17,7 @@ public sealed class MessagingReliabilityTests(DistributedSystem system) : IClass
         const string tenant = "kill-vector";
         var pins = Ingest.Variants(20_000);
 
-        var ingest = Ingest.UpsertAllAsync(system.IngestionClient, tenant, pins, 500, null, ct);
+        var ingest = Ingest.UpsertAllAsync(system.IngestionFor(tenant), tenant, pins, 500, null, ct);
         await WaitUntilAsync(async () => await CountAsync(tenant) >= 3_000, TimeSpan.FromSeconds(60));
         await system.Vector.KillHardAsync();
         await Task.Delay(500, ct);
@@ -42,13 +42,13 @@ public sealed class MessagingReliabilityTests(DistributedSystem system) : IClass
         var pins = Ingest.Variants(8_000);
         var accepted = 0;
 
-        var ingest = Ingest.UpsertAllAsync(system.IngestionClient, tenant, pins, 250, n => Volatile.Write(ref accepted, n), ct);
+        var ingest = Ingest.UpsertAllAsync(system.IngestionFor(tenant), tenant, pins, 250, n => Volatile.Write(ref accepted, n), ct);
         await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref accepted) >= 2_000), TimeSpan.FromSeconds(60));
         await system.Broker.RestartAsync();
 
         Assert.Equal(pins.Count, await ingest);
         await system.WaitForCountAsync(tenant, pins.Count, TimeSpan.FromSeconds(120));
-        var search = await system.RankingClient.SearchAsync(new Contracts.Ranking.V1.SearchRequest { Tenant = tenant, Query = "toner" }, cancellationToken: ct);
+        var search = await system.RankingFor(tenant).SearchAsync(new Contracts.Ranking.V1.SearchRequest { Query = "toner" }, cancellationToken: ct);
         Assert.NotEmpty(search.Results);
     }
 
@@ -70,7 +70,7 @@ public sealed class MessagingReliabilityTests(DistributedSystem system) : IClass
         var before = await ErrorCountAsync(connection, errorQueue, ct);
 
         var valid = Ingest.Variants(600);
-        var ingest = Ingest.UpsertAllAsync(system.IngestionClient, tenant, valid, 100, null, ct);
+        var ingest = Ingest.UpsertAllAsync(system.IngestionFor(tenant), tenant, valid, 100, null, ct);
         for (var i = 0; i < 100; i++)
         {
             var body = (i % 4) switch

@@ -7,11 +7,6 @@ public sealed class IngestionOptions
 {
     public const string Section = "Ingestion";
 
-    /// <summary>Tenant used when a request names none.</summary>
-    [Required]
-    [RegularExpression(PinValidator.TenantPattern)]
-    public string DefaultTenant { get; set; } = "default";
-
     /// <summary>Most pins one UpsertPins call (or one stream message) may carry.</summary>
     [Range(1, 100_000)]
     public int MaxPinsPerRequest { get; set; } = 1_000;

@@ -11,8 +11,8 @@ public sealed class RankingOptions
     [Required]
     public Uri VectorAddress { get; set; } = new("http://localhost:5301");
 
-    [Required]
-    public string DefaultTenant { get; set; } = "default";
+    /// <summary>A Service API key for the vector service (from a secret); not needed when Auth:Mode=Development.</summary>
+    public string? VectorApiKey { get; set; }
 
     /// <summary>Candidates fetched from the vector service and re-ranked per search.</summary>
     [Range(1, 1_000)]

@@ -27,7 +27,20 @@ public static class RankingServiceExtensions
         builder.Services
             .AddGrpcClient<VectorService.VectorServiceClient>((sp, o) =>
                 o.Address = sp.GetRequiredService<IOptions<RankingOptions>>().Value.VectorAddress)
-            .ConfigureChannel(c => c.ServiceConfig = new ServiceConfig
+            .AddCallCredentials((_, metadata, sp) =>
+            {
+                if (sp.GetRequiredService<IOptions<RankingOptions>>().Value.VectorApiKey is { Length: > 0 } key)
+                {
+                    metadata.Add("x-api-key", key);
+                }
+
+                return Task.CompletedTask;
+            })
+            .ConfigureChannel(c =>
+            {
+                // Inside the cluster the channel is plaintext h2c (mTLS by the mesh, see docs/security.md).
+                c.UnsafeUseInsecureChannelCallCredentials = true;
+                c.ServiceConfig = new ServiceConfig
             {
                 // Retry only what is safe to retry: the vector service being briefly unreachable.
                 MethodConfigs =
@@ -45,6 +58,7 @@ public static class RankingServiceExtensions
                         },
                     },
                 },
+            };
             });
 
         builder.Services.AddSingleton<PopularityCounter>();

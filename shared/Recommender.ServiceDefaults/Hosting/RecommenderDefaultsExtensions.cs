@@ -9,6 +9,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Recommender.ServiceDefaults.Grpc;
+using Recommender.ServiceDefaults.Security;
 
 namespace Recommender.ServiceDefaults.Hosting;
 
@@ -39,6 +40,7 @@ public static class RecommenderDefaultsExtensions
             o.Services.Map("", r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag));
         });
 
+        builder.AddRecommenderSecurity();
         builder.AddRecommenderTelemetry();
         return builder;
     }
@@ -58,6 +60,7 @@ public static class RecommenderDefaultsExtensions
 
     public static WebApplication MapRecommenderDefaults(this WebApplication app)
     {
+        app.UseRecommenderSecurity();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {

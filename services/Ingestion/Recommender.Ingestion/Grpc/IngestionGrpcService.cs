@@ -1,21 +1,24 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts;
 using Recommender.Contracts.Ingestion.V1;
 using Recommender.Ingestion.Pipeline;
 using Recommender.ServiceDefaults.Grpc;
+using Recommender.ServiceDefaults.Security;
 
 namespace Recommender.Ingestion.Grpc;
 
 /// <summary>The public catalog API. Validates at the edge; a batch with any invalid pin is refused whole with
-/// every violation listed, so the caller can fix and resend it.</summary>
+/// every violation listed, so the caller can fix and resend it. Admin keys only; the tenant is the key's.</summary>
+[Authorize(Policy = Policies.Admin)]
 public sealed class IngestionGrpcService(PinPublisher publisher, IOptions<IngestionOptions> options) : IngestionService.IngestionServiceBase
 {
     private readonly IngestionOptions _options = options.Value;
 
     public override async Task<UpsertPinsResponse> UpsertPins(UpsertPinsRequest request, ServerCallContext context)
     {
-        var pins = ValidateAndMap(request);
+        var pins = ValidateAndMap(request, context);
         var batchIds = await publisher.PublishAsync(pins, context.CancellationToken);
         var response = new UpsertPinsResponse { Accepted = pins.Count };
         response.BatchIds.Add(batchIds.Select(b => b.ToString()));
@@ -27,7 +30,7 @@ public sealed class IngestionGrpcService(PinPublisher publisher, IOptions<Ingest
         var response = new UpsertPinsResponse();
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {
-            var pins = ValidateAndMap(request);
+            var pins = ValidateAndMap(request, context);
             var batchIds = await publisher.PublishAsync(pins, context.CancellationToken);
             response.Accepted += pins.Count;
             response.BatchIds.Add(batchIds.Select(b => b.ToString()));
@@ -39,7 +42,7 @@ public sealed class IngestionGrpcService(PinPublisher publisher, IOptions<Ingest
     public override async Task<DeletePinsResponse> DeletePins(DeletePinsRequest request, ServerCallContext context)
     {
         var v = new Violations();
-        var tenant = ResolveTenant(request.Tenant, v);
+        var tenant = TenantAccess.Resolve(context, request.Tenant);
         if (request.PinIds.Count == 0)
         {
             v.Add("pin_ids", "Name at least one pin.");
@@ -62,10 +65,10 @@ public sealed class IngestionGrpcService(PinPublisher publisher, IOptions<Ingest
         return new DeletePinsResponse { Accepted = request.PinIds.Count };
     }
 
-    private List<PinData> ValidateAndMap(UpsertPinsRequest request)
+    private List<PinData> ValidateAndMap(UpsertPinsRequest request, ServerCallContext context)
     {
         var v = new Violations();
-        var tenant = ResolveTenant(request.Tenant, v);
+        var tenant = TenantAccess.Resolve(context, request.Tenant);
         if (request.Pins.Count == 0)
         {
             v.Add("pins", "Send at least one pin.");
@@ -96,14 +99,4 @@ public sealed class IngestionGrpcService(PinPublisher publisher, IOptions<Ingest
         return request.Pins.Select(p => p.ToPinData(tenant, p.Version > 0 ? p.Version : VersionClock.Next())).ToList();
     }
 
-    private string ResolveTenant(string requested, Violations v)
-    {
-        var tenant = string.IsNullOrEmpty(requested) ? _options.DefaultTenant : requested;
-        if (!PinValidator.IsValidTenant(tenant))
-        {
-            v.Add("tenant", $"Use 1-63 characters matching {PinValidator.TenantPattern}.");
-        }
-
-        return tenant;
-    }
 }

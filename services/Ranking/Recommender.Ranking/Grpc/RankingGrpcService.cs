@@ -1,13 +1,16 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts;
 using Recommender.Contracts.Ranking.V1;
 using Recommender.Ranking.Pipeline;
+using Recommender.ServiceDefaults.Security;
 
 namespace Recommender.Ranking.Grpc;
 
-/// <summary>The public API storefronts call.</summary>
+/// <summary>The public API storefronts call. The tenant is the API key's.</summary>
+[Authorize(Policy = Policies.Storefront)]
 public sealed class RankingGrpcService(SearchPipeline pipeline, IPublishEndpoint publish, IOptions<RankingOptions> options)
     : RankingService.RankingServiceBase
 {
@@ -16,13 +19,13 @@ public sealed class RankingGrpcService(SearchPipeline pipeline, IPublishEndpoint
     public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
         RankingRequestValidator.Validate(request, _options);
-        return pipeline.SearchAsync(request, Tenant(request.Tenant), PageSize(request.PageSize), context.Deadline, context.CancellationToken);
+        return pipeline.SearchAsync(request, TenantAccess.Resolve(context, request.Tenant), PageSize(request.PageSize), context.Deadline, context.CancellationToken);
     }
 
     public override Task<SearchResponse> RelatedPins(RelatedPinsRequest request, ServerCallContext context)
     {
         RankingRequestValidator.Validate(request, _options);
-        return pipeline.RelatedAsync(request, Tenant(request.Tenant), PageSize(request.PageSize), context.Deadline, context.CancellationToken);
+        return pipeline.RelatedAsync(request, TenantAccess.Resolve(context, request.Tenant), PageSize(request.PageSize), context.Deadline, context.CancellationToken);
     }
 
     public override async Task<TrackEngagementResponse> TrackEngagement(TrackEngagementRequest request, ServerCallContext context)
@@ -30,7 +33,7 @@ public sealed class RankingGrpcService(SearchPipeline pipeline, IPublishEndpoint
         RankingRequestValidator.Validate(request, _options);
         var now = DateTimeOffset.UtcNow;
         var events = request.Events.Select(e => new PinEngaged(
-            Tenant(e.Tenant),
+            TenantAccess.Resolve(context, e.Tenant),
             NullIfEmpty(e.UserId),
             NullIfEmpty(e.SessionId),
             e.PinId,
@@ -42,8 +45,6 @@ public sealed class RankingGrpcService(SearchPipeline pipeline, IPublishEndpoint
         await publish.PublishBatch(events, context.CancellationToken);
         return new TrackEngagementResponse { Accepted = events.Count };
     }
-
-    private string Tenant(string requested) => string.IsNullOrEmpty(requested) ? _options.DefaultTenant : requested;
 
     private int PageSize(int requested) => requested == 0 ? _options.DefaultPageSize : requested;
 

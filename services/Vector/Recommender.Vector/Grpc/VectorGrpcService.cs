@@ -1,12 +1,15 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts.Vector.V1;
+using Recommender.ServiceDefaults.Security;
 using Recommender.Vector.Storage;
 using SparseVector = Recommender.Embeddings.SparseVector;
 
 namespace Recommender.Vector.Grpc;
 
-/// <summary>The internal vector API over whichever <see cref="IVectorStore"/> is configured.</summary>
+/// <summary>The internal vector API over whichever <see cref="IVectorStore"/> is configured. Service keys only.</summary>
+[Authorize(Policy = Policies.Service)]
 public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchOptions> options) : VectorService.VectorServiceBase
 {
     private readonly VectorSearchOptions _options = options.Value;
@@ -14,6 +17,11 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
     public override async Task<UpsertResponse> Upsert(UpsertRequest request, ServerCallContext context)
     {
         VectorRequestValidator.Validate(request);
+        foreach (var point in request.Points)
+        {
+            TenantAccess.Resolve(context, point.Pin.Tenant);
+        }
+
         var points = request.Points.Select(p => new StoredPoint(
             Contracts.PinMapping.ToPinData(p.Pin, p.Pin.Tenant, p.Pin.Version),
             p.Dense.ToArray(),
@@ -26,6 +34,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
     public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         VectorRequestValidator.Validate(request);
+        TenantAccess.Resolve(context, request.Tenant);
         var version = request.Version > 0 ? request.Version : DateTimeOffset.UtcNow.UtcTicks;
         var deleted = await store.DeleteAsync(request.Tenant, request.PinIds, version, context.CancellationToken);
         return new DeleteResponse { Deleted = deleted };
@@ -34,6 +43,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         VectorRequestValidator.Validate(request);
+        TenantAccess.Resolve(context, request.Tenant);
         var points = await store.GetAsync(request.Tenant, request.PinIds, context.CancellationToken);
         var response = new GetResponse();
         response.Points.Add(points.Select(p => p.ToProto(request.WithVectors)));
@@ -43,6 +53,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
     public override async Task<SearchResponse> Search(SearchRequest request, ServerCallContext context)
     {
         VectorRequestValidator.Validate(request, _options);
+        TenantAccess.Resolve(context, request.Tenant);
         var query = new HybridQuery(
             request.Tenant,
             request.Dense.Count > 0 ? request.Dense.ToArray() : null,
@@ -59,6 +70,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
     public override async Task<SearchResponse> Recommend(RecommendRequest request, ServerCallContext context)
     {
         VectorRequestValidator.Validate(request, _options);
+        TenantAccess.Resolve(context, request.Tenant);
         var hits = await store.RecommendAsync(
             new RecommendQuery(request.Tenant, request.PositiveIds, request.NegativeIds, request.Filter.ToFilter(), request.Limit),
             context.CancellationToken);
@@ -69,6 +81,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
 
     public override async Task<CollectionInfo> GetCollectionInfo(CollectionInfoRequest request, ServerCallContext context)
     {
+        TenantAccess.Resolve(context, request.Tenant);
         var stats = await store.GetStatsAsync(request.Tenant, context.CancellationToken);
         return new CollectionInfo
         {
