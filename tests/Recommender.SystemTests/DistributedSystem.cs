@@ -28,6 +28,9 @@ public sealed class DistributedSystem : IAsyncLifetime
     /// <summary>A storefront key of shop-a limited to 5 requests per second.</summary>
     public string LimitedKey { get; private set; } = "";
 
+    /// <summary>Keys for the hostile-input run, with a rate limit high enough not to interfere.</summary>
+    public (string Storefront, string Admin) FuzzKeys { get; private set; }
+
     public ServiceProcess Vector { get; private set; } = null!;
 
     public ServiceProcess Ingestion { get; private set; } = null!;
@@ -58,6 +61,8 @@ public sealed class DistributedSystem : IAsyncLifetime
     {
         await Broker.InitializeAsync();
         LimitedKey = Keys.Add("shop-a-limited", "shop-a", ApiKeyRole.Storefront, permitsPerSecond: 5);
+        FuzzKeys = (Keys.Add("fuzz-storefront", "fuzz", ApiKeyRole.Storefront, permitsPerSecond: 100_000),
+            Keys.Add("fuzz-admin", "fuzz", ApiKeyRole.Admin, permitsPerSecond: 100_000));
         var env = Broker.ServiceEnvironment();
         foreach (var (key, value) in Keys.Environment())
         {

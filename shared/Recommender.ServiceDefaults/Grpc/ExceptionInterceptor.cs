@@ -78,8 +78,9 @@ public sealed partial class ExceptionInterceptor(ILogger<ExceptionInterceptor> l
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled."));
             case ServiceRuleException rule:
-                LogRuleBroken(logger, context.Method, rule.Code, rule.Message);
-                return new RpcException(new global::Grpc.Core.Status(rule.Code, rule.Message));
+                var message = rule.Message.Length <= 500 ? rule.Message : rule.Message[..500] + "...";
+                LogRuleBroken(logger, context.Method, rule.Code, message);
+                return new RpcException(new global::Grpc.Core.Status(rule.Code, message));
             default:
                 LogUnhandled(logger, ex, context.Method);
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "An internal error occurred."));

@@ -61,6 +61,7 @@ public static class RecommenderDefaultsExtensions
     public static WebApplication MapRecommenderDefaults(this WebApplication app)
     {
         app.UseRecommenderSecurity();
+        app.UseMiddleware<GrpcMessageValidationMiddleware>();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {

@@ -86,12 +86,12 @@ public sealed class IngestionGrpcService(PinPublisher publisher, IOptions<Ingest
             PinValidator.Validate(pin, $"pins[{i}]", v);
             if (pin.Tenant.Length > 0 && pin.Tenant != tenant)
             {
-                v.Add($"pins[{i}].tenant", $"'{pin.Tenant}' differs from the request's tenant '{tenant}'.");
+                v.Add($"pins[{i}].tenant", $"'{FieldViolation.Echo(pin.Tenant)}' differs from the request's tenant '{tenant}'.");
             }
 
             if (pin.Id.Length > 0 && !seen.Add(pin.Id))
             {
-                v.Add($"pins[{i}].id", $"'{pin.Id}' appears twice in the batch.");
+                v.Add($"pins[{i}].id", $"'{FieldViolation.Echo(pin.Id)}' appears twice in the batch.");
             }
         }
 

@@ -19,6 +19,9 @@ public static class RankingRequestValidator
         }
 
         CheckPageSize(v, request.PageSize, options);
+        CheckToken(v, request.PageToken);
+        CheckId(v, "user_id", request.UserId);
+        CheckId(v, "session_id", request.SessionId);
         if (request.Filters is { } f)
         {
             if (f.HasPriceMin && (double.IsNaN(f.PriceMin) || f.PriceMin < 0))
@@ -35,6 +38,10 @@ public static class RankingRequestValidator
             {
                 v.Add("filters.price_min", "Must not exceed filters.price_max.");
             }
+
+            CheckValues(v, "filters.brands", f.Brands);
+            CheckValues(v, "filters.exclude_brands", f.ExcludeBrands);
+            CheckValues(v, "filters.categories", f.Categories);
         }
 
         v.ThrowIfAny();
@@ -47,6 +54,9 @@ public static class RankingRequestValidator
         {
             v.Add("pin_id", "Name the pin to find related pins for.");
         }
+
+        CheckId(v, "pin_id", request.PinId);
+        CheckToken(v, request.PageToken);
 
         CheckPageSize(v, request.PageSize, options);
         v.ThrowIfAny();
@@ -82,6 +92,10 @@ public static class RankingRequestValidator
                 v.Add($"events[{i}].user_id", "Give a user id or a session id.");
             }
 
+            CheckId(v, $"events[{i}].pin_id", e.PinId);
+            CheckId(v, $"events[{i}].user_id", e.UserId);
+            CheckId(v, $"events[{i}].session_id", e.SessionId);
+            CheckId(v, $"events[{i}].query_id", e.QueryId);
             if (e.IdempotencyKey.Length > 200)
             {
                 v.Add($"events[{i}].idempotency_key", "At most 200 characters.");
@@ -89,6 +103,42 @@ public static class RankingRequestValidator
         }
 
         v.ThrowIfAny();
+    }
+
+    public const int MaxIdLength = 128;
+    public const int MaxFilterValues = 50;
+    public const int MaxFilterValueLength = 200;
+
+    private static void CheckId(Violations v, string field, string value)
+    {
+        if (value.Length > MaxIdLength)
+        {
+            v.Add(field, $"At most {MaxIdLength} characters.");
+        }
+    }
+
+    private static void CheckToken(Violations v, string token)
+    {
+        if (token.Length > 256)
+        {
+            v.Add("page_token", "Not a token from a previous page of this same request.");
+        }
+    }
+
+    private static void CheckValues(Violations v, string field, IReadOnlyList<string> values)
+    {
+        if (values.Count > MaxFilterValues)
+        {
+            v.Add(field, $"At most {MaxFilterValues} values.");
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(values[i]) || values[i].Length > MaxFilterValueLength)
+            {
+                v.Add($"{field}[{i}]", $"Must be 1-{MaxFilterValueLength} characters.");
+            }
+        }
     }
 
     private static void CheckPageSize(Violations v, int pageSize, RankingOptions options)

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Google.Protobuf;
 using MassTransit;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -56,7 +57,7 @@ public sealed partial class SearchPipeline(
             .Select(r => ToCandidate(r, query))
             .ToList();
 
-        var fingerprint = $"{tenant}|{request.Query}|{request.Filters}|{request.UserId}";
+        var fingerprint = $"{tenant}|{request.Query}|{Convert.ToBase64String(request.Filters?.ToByteArray() ?? [])}|{request.UserId}";
         var offset = PageToken.Read(request.PageToken, fingerprint);
         var response = Rank(tenant, tokens, candidates, offset, pageSize, fingerprint);
         response.Intent = ToProto(intent);

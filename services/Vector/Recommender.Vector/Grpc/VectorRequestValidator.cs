@@ -148,10 +148,10 @@ public static class VectorRequestValidator
             switch (c.KindCase)
             {
                 case Condition.KindOneofCase.Keyword when !FilterFields.Keywords.Contains(c.Keyword.Field):
-                    v.Add($"{at}.keyword.field", $"'{c.Keyword.Field}' is not a keyword field ({string.Join(", ", FilterFields.Keywords)}).");
+                    v.Add($"{at}.keyword.field", $"'{FieldViolation.Echo(c.Keyword.Field)}' is not a keyword field ({string.Join(", ", FilterFields.Keywords)}).");
                     break;
                 case Condition.KindOneofCase.Range when !FilterFields.Numbers.Contains(c.Range.Field):
-                    v.Add($"{at}.range.field", $"'{c.Range.Field}' is not a numeric field ({string.Join(", ", FilterFields.Numbers)}).");
+                    v.Add($"{at}.range.field", $"'{FieldViolation.Echo(c.Range.Field)}' is not a numeric field ({string.Join(", ", FilterFields.Numbers)}).");
                     break;
                 case Condition.KindOneofCase.Nested:
                     CheckFilter(v, $"{at}.nested", c.Nested);
