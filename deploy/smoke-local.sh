@@ -13,8 +13,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-/tmp/recommender-smoke}"
 amqp_port=5699
-rmq="$root/../shared/tools/rabbitmq-local.sh"
-[[ -x "$rmq" || -f "$rmq" ]] || { echo "needs $rmq"; exit 2; }
+rmq="${RABBITMQ_LOCAL:-$root/../shared/tools/rabbitmq-local.sh}"   # the shared folder beside the repository
+[[ -f "$rmq" ]] || { echo "needs $rmq (set RABBITMQ_LOCAL)"; exit 2; }
 rm -rf "$work" && mkdir -p "$work/ctx" "$work/tmp" "$work/vector-data"
 chmod 1777 "$work/tmp"; chmod 777 "$work/vector-data"
 git -C "$root" archive HEAD | tar -x -C "$work/ctx"
