@@ -76,14 +76,17 @@ start ingestion 5201 5200
 start ranking 5101 5100
 for port in 5300 5200 5100; do
   for i in $(seq 120); do
-    "$root/deploy/docker/healthcheck.sh" "$port" /health/ready 2> /dev/null && { echo "ready: HTTP $port after $((i / 2)) s"; break; }
+    "$root/deploy/docker/healthcheck.sh" "$port" /health/ready 2> /dev/null && { echo "ready: HTTP $port (after $i checks, 0.5 s apart)"; break; }
     ((i == 120)) && { echo "port $port never became ready"; tail -20 "$work"/*.log; exit 1; }
     sleep 0.5
   done
 done
 
-zcat "$root/services/Embedded/SampleData/icecat-sample.jsonl.gz" | head -500 \
-  | python3 -c "import sys, json; json.dump({'tenant': 'smoke', 'pins': [json.loads(l) for l in sys.stdin]}, sys.stdout)" > "$work/batch.json"
+python3 -c "
+import gzip, itertools, json, sys
+with gzip.open(sys.argv[1], 'rt') as f:
+    json.dump({'tenant': 'smoke', 'pins': [json.loads(l) for l in itertools.islice(f, 500)]}, sys.stdout)
+" "$root/services/Embedded/SampleData/icecat-sample.jsonl.gz" > "$work/batch.json"
 curl -sf -m 60 -X POST http://127.0.0.1:5200/v1/pins:upsert -H 'content-type: application/json' --data @"$work/batch.json"; echo
 for i in $(seq 30); do
   result=$(curl -sf -m 10 -X POST http://127.0.0.1:5100/v1/search -H 'content-type: application/json' \
