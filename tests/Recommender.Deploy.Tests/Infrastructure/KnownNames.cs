@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+
+namespace Recommender.Deploy.Tests.Infrastructure;
+
+/// <summary>A configuration key a manifest may set before the code that reads it has been merged.</summary>
+/// <param name="Key">The ':'-separated key.</param>
+/// <param name="UntilBound">Accepted only while no options class binds this path; once the real options land, the
+/// key is checked against them like any other (so a name that came out different is reported).</param>
+/// <param name="Reason">What will read it.</param>
+public sealed record PendingOption(string Key, string UntilBound, string Reason);
+
+/// <summary>The small, explicit lists of names that are not Recommender options classes.</summary>
+public static partial class KnownNames
+{
+    /// <summary>Read by ASP.NET Core, the .NET host or OpenTelemetry rather than by an options class of ours.</summary>
+    public static IReadOnlyList<(Regex Pattern, string Reader)> Framework { get; } =
+    [
+        (KestrelEndpoint(), "Kestrel endpoint configuration"),
+        (LogLevel(), "Microsoft.Extensions.Logging"),
+        (HostEnvironment(), "the ASP.NET Core host"),
+        (HttpPorts(), "the ASP.NET Core host (the runtime image sets it; the Dockerfiles clear it)"),
+        (Otlp(), "OpenTelemetry exporter (service defaults export only when it is set)"),
+    ];
+
+    /// <summary>Keys whose options are being written on other branches. Keep this list short; see UntilBound.</summary>
+    public static IReadOnlyList<PendingOption> PendingOptions { get; } =
+    [
+        .. Qdrant("Endpoint", "ApiKey", "Collection", "ShardNumber", "ReplicationFactor", "WriteConsistencyFactor", "TimeoutMs"),
+        new("Embeddings:Remote:Enabled", "Embeddings:Remote", "remote embedder (OpenAI-compatible endpoint)"),
+        new("Embeddings:Remote:Endpoint", "Embeddings:Remote", "remote embedder (OpenAI-compatible endpoint)"),
+        new("Embeddings:Remote:Model", "Embeddings:Remote", "remote embedder (OpenAI-compatible endpoint)"),
+        new("Ranking:Intent:Remote:Enabled", "Ranking:Intent", "remote intent parser (OpenAI-compatible chat)"),
+        new("Ranking:Intent:Remote:Endpoint", "Ranking:Intent", "remote intent parser (OpenAI-compatible chat)"),
+        new("Ranking:Intent:Remote:Model", "Ranking:Intent", "remote intent parser (OpenAI-compatible chat)"),
+    ];
+
+    /// <summary>Projects a Dockerfile builds that are being written on other branches.</summary>
+    public static IReadOnlyDictionary<string, string> PendingProjects { get; } = new Dictionary<string, string>
+    {
+        ["services/Cli/Recommender.Cli.csproj"] = "the CLI (import command used by the seeding job)",
+    };
+
+    public static string? FrameworkReader(string key) =>
+        Framework.FirstOrDefault(f => f.Pattern.IsMatch(key)).Reader;
+
+    private static IEnumerable<PendingOption> Qdrant(params string[] names) =>
+        names.Select(n => new PendingOption($"Vector:Qdrant:{n}", "Vector:Qdrant", "Qdrant backend of the vector service"));
+
+    [GeneratedRegex("^Kestrel:Endpoints:[^:]+:(Url|Protocols)$", RegexOptions.IgnoreCase)]
+    private static partial Regex KestrelEndpoint();
+
+    [GeneratedRegex("^Logging:LogLevel:[^:]+$", RegexOptions.IgnoreCase)]
+    private static partial Regex LogLevel();
+
+    [GeneratedRegex("^(ASPNETCORE|DOTNET)_ENVIRONMENT$")]
+    private static partial Regex HostEnvironment();
+
+    [GeneratedRegex("^ASPNETCORE_HTTP_PORTS$")]
+    private static partial Regex HttpPorts();
+
+    [GeneratedRegex("^OTEL_EXPORTER_OTLP_ENDPOINT$")]
+    private static partial Regex Otlp();
+}
