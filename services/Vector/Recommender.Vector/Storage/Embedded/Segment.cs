@@ -1,20 +1,36 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
 
 /// <summary>
-/// One tenant's pins: vectors in one contiguous array (SIMD-friendly), payload fields pre-normalised for
-/// filtering, and an inverted index of sparse terms. Not thread-safe: the store guards it.
+/// One tenant's pins: dense vectors in fixed-size blocks of one contiguous array each (SIMD-friendly, no huge
+/// re-allocations), filter fields pre-normalised to keyword ids, and an inverted index of sparse terms.
+/// Not thread-safe for writes: the store guards it (many readers or one writer).
 /// </summary>
-internal sealed class Segment(int dimensions)
+internal sealed class Segment
 {
-    private int _dimensions = dimensions;
+    private const int BlockShift = 14;
+    private const int BlockSize = 1 << BlockShift;
+    private const int ParallelScanThreshold = 16_384;
+
     private readonly Dictionary<string, int> _slotById = new(StringComparer.Ordinal);
     private readonly List<Entry?> _entries = [];
     private readonly Stack<int> _free = new();
     private readonly Dictionary<int, Postings> _postings = [];
-    private float[] _vectors = new float[dimensions * 64];
+    private readonly KeywordTable _keywords;
+    private readonly TermStats _terms;
+    private float[][] _blocks = [];
+    private int _dimensions;
+    private int _generation;
+
+    public Segment(int dimensions, KeywordTable keywords, TermStats terms)
+    {
+        _dimensions = dimensions;
+        _keywords = keywords;
+        _terms = terms;
+    }
 
     /// <summary>A segment made before the first vector arrived (by a delete) learns its width on first upsert.</summary>
     public void EnsureDimensions(int width)
@@ -22,7 +38,6 @@ internal sealed class Segment(int dimensions)
         if (_dimensions == 0 && _entries.Count == 0)
         {
             _dimensions = width;
-            _vectors = new float[width * 64];
         }
     }
 
@@ -31,11 +46,15 @@ internal sealed class Segment(int dimensions)
 
     public int Count => _slotById.Count;
 
+    /// <summary>Number of slots (live or free); slot numbers are below this.</summary>
     public int Capacity => _entries.Count;
+
+    public int Dimensions => _dimensions;
 
     public Entry? EntryAt(int slot) => _entries[slot];
 
-    public ReadOnlySpan<float> VectorAt(int slot) => _vectors.AsSpan(slot * _dimensions, _dimensions);
+    public ReadOnlySpan<float> VectorAt(int slot) =>
+        _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions);
 
     public bool TryGet(string id, out Entry entry)
     {
@@ -49,40 +68,54 @@ internal sealed class Segment(int dimensions)
         return false;
     }
 
-    public IEnumerable<Entry> Entries => _entries.Where(e => e is not null)!;
+    public IEnumerable<Entry> Entries
+    {
+        get
+        {
+            foreach (var entry in _entries)
+            {
+                if (entry is not null)
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    /// <summary>The stored point with its dense vector (kept once, in the blocks, not on the entry).</summary>
+    public StoredPoint Materialize(Entry entry) => entry.Point with { Dense = VectorAt(entry.Slot).ToArray() };
+
+    /// <summary>Whether an upsert of this version would be applied (newer than the pin and any delete of it).</summary>
+    public bool Accepts(string id, long version) =>
+        !(Tombstones.TryGetValue(id, out var deletedAt) && version <= deletedAt)
+        && !(_slotById.TryGetValue(id, out var slot) && _entries[slot]!.Point.Pin.Version >= version);
 
     /// <summary>Applies an upsert unless the store already has this or a newer version (or a newer delete).</summary>
     public bool Upsert(StoredPoint point)
     {
         var id = point.Pin.Id;
-        if (Tombstones.TryGetValue(id, out var deletedAt))
+        if (!Accepts(id, point.Pin.Version))
         {
-            if (point.Pin.Version <= deletedAt)
-            {
-                return false;
-            }
-
-            Tombstones.Remove(id);
+            return false;
         }
 
-        if (_slotById.TryGetValue(id, out var slot))
-        {
-            if (_entries[slot]!.Point.Pin.Version >= point.Pin.Version)
-            {
-                return false;
-            }
-
-            RemovePostings(slot, _entries[slot]!.Point.Sparse);
-        }
-        else
+        Tombstones.Remove(id);
+        if (!_slotById.TryGetValue(id, out var slot))
         {
             slot = _free.Count > 0 ? _free.Pop() : AddSlot();
             _slotById[id] = slot;
         }
 
-        _entries[slot] = new Entry(point, slot);
-        point.Dense.AsSpan().CopyTo(_vectors.AsSpan(slot * _dimensions, _dimensions));
-        AddPostings(slot, point.Sparse);
+        var previous = _entries[slot];
+        var entry = new Entry(point with { Dense = [] }, slot, ++_generation, _keywords);
+        _entries[slot] = entry;
+        point.Dense.AsSpan().CopyTo(_blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions));
+        if (previous is not null)
+        {
+            RemovePostings(previous);
+        }
+
+        AddPostings(entry);
         return true;
     }
 
@@ -98,9 +131,10 @@ internal sealed class Segment(int dimensions)
                 return false;
             }
 
-            RemovePostings(slot, entry.Point.Sparse);
             _entries[slot] = null;
+            RemovePostings(entry);
             _slotById.Remove(id);
+            _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions).Clear();
             _free.Push(slot);
             deleted = true;
         }
@@ -109,81 +143,175 @@ internal sealed class Segment(int dimensions)
         return deleted;
     }
 
-    /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among pins that pass.</summary>
-    public List<(Entry Entry, float Score)> DenseTop(ReadOnlySpan<float> query, Func<Entry, bool> passes, int limit)
+    /// <summary>
+    /// The live slots that pass <paramref name="filter"/> and are not excluded; null means "every live slot"
+    /// (no filter, nothing excluded). The caller disposes the selection.
+    /// </summary>
+    public Selection? Select(CompiledFilter? filter, IReadOnlyCollection<string>? excludedIds)
     {
-        var top = new TopK(limit);
+        if (filter is null && (excludedIds is null || excludedIds.Count == 0))
+        {
+            return null;
+        }
+
+        var selection = new Selection(_entries.Count);
         for (var slot = 0; slot < _entries.Count; slot++)
         {
             var entry = _entries[slot];
-            if (entry is null || !passes(entry))
+            if (entry is not null && (filter is null || filter.Matches(entry)))
             {
-                continue;
+                selection.Add(slot);
             }
-
-            top.Offer(entry, TensorPrimitives.Dot(_vectors.AsSpan(slot * _dimensions, _dimensions), query));
         }
 
-        return top.Drain();
+        if (excludedIds is not null)
+        {
+            foreach (var id in excludedIds)
+            {
+                if (_slotById.TryGetValue(id, out var slot))
+                {
+                    selection.Remove(slot);
+                }
+            }
+        }
+
+        return selection;
     }
 
-    /// <summary>Top <paramref name="limit"/> by IDF-weighted dot product of sparse vectors; only pins sharing a term.</summary>
-    public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Func<Entry, bool> passes, int limit)
+    /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among the selection.</summary>
+    public List<(Entry Entry, float Score)> DenseTop(float[] query, Selection? selection, int limit)
     {
-        var scores = new Dictionary<int, float>();
-        var passCache = new Dictionary<int, bool>();
-        var n = Count;
-        for (var q = 0; q < query.Count; q++)
+        var count = selection?.Count ?? _entries.Count;
+        var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
+        if (partitions <= 1)
         {
-            if (!_postings.TryGetValue(query.Indices[q], out var postings) || postings.Slots.Count == 0)
-            {
-                continue;
-            }
-
-            var idf = Idf(n, postings.Slots.Count) * query.Values[q];
-            for (var p = 0; p < postings.Slots.Count; p++)
-            {
-                var slot = postings.Slots[p];
-                if (!passCache.TryGetValue(slot, out var ok))
-                {
-                    ok = passes(_entries[slot]!);
-                    passCache[slot] = ok;
-                }
-
-                if (ok)
-                {
-                    scores[slot] = scores.GetValueOrDefault(slot) + (idf * postings.Weights[p]);
-                }
-            }
+            var top = new TopK(limit);
+            ScanDense(query, selection, 0, count, top);
+            return top.Drain();
         }
 
-        var top = new TopK(limit);
-        foreach (var (slot, score) in scores)
+        var tops = new TopK[partitions];
+        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
         {
-            top.Offer(_entries[slot]!, score);
+            var top = new TopK(limit);
+            ScanDense(query, selection, (int)((long)count * p / partitions), (int)((long)count * (p + 1) / partitions), top);
+            tops[p] = top;
+        });
+
+        var merged = new TopK(limit);
+        foreach (var top in tops)
+        {
+            top.MoveTo(merged);
         }
 
-        return top.Drain();
+        return merged.Drain();
     }
 
-    /// <summary>Qdrant's IDF: ln(1 + (N - n + 0.5) / (n + 0.5)).</summary>
-    public static float Idf(int totalDocs, int docsWithTerm) =>
-        (float)Math.Log(1 + ((totalDocs - docsWithTerm + 0.5) / (docsWithTerm + 0.5)));
+    /// <summary>
+    /// Top <paramref name="limit"/> by IDF-weighted dot product of sparse vectors among the selection; only pins
+    /// sharing a term with the query are candidates (as in Qdrant's inverted index). IDF uses the statistics of the
+    /// whole store, as Qdrant's IDF modifier uses those of the whole collection.
+    /// </summary>
+    public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Selection? selection, int limit)
+    {
+        var capacity = _entries.Count;
+        var scores = ArrayPool<float>.Shared.Rent(Math.Max(capacity, 1));
+        var seen = ArrayPool<bool>.Shared.Rent(Math.Max(capacity, 1));
+        var touched = new List<int>();
+        try
+        {
+            Array.Clear(seen, 0, capacity);
+            for (var q = 0; q < query.Count; q++)
+            {
+                if (!_postings.TryGetValue(query.Indices[q], out var postings) || postings.Count == 0)
+                {
+                    continue;
+                }
+
+                var weight = TermStats.Idf(_terms.Documents, _terms.DocumentFrequency(query.Indices[q])) * query.Values[q];
+                for (var p = 0; p < postings.Count; p++)
+                {
+                    var slot = postings.Slots[p];
+                    var entry = _entries[slot];
+                    if (entry is null || entry.Generation != postings.Generations[p]
+                        || (selection is not null && !selection.Contains(slot)))
+                    {
+                        continue;
+                    }
+
+                    if (!seen[slot])
+                    {
+                        seen[slot] = true;
+                        scores[slot] = 0f;
+                        touched.Add(slot);
+                    }
+
+                    scores[slot] += weight * postings.Weights[p];
+                }
+            }
+
+            var top = new TopK(limit);
+            foreach (var slot in touched)
+            {
+                top.Offer(_entries[slot]!, scores[slot]);
+            }
+
+            return top.Drain();
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<bool>.Shared.Return(seen);
+        }
+    }
+
+    private void ScanDense(float[] query, Selection? selection, int from, int to, TopK top)
+    {
+        if (selection is null)
+        {
+            for (var slot = from; slot < to; slot++)
+            {
+                var entry = _entries[slot];
+                if (entry is not null)
+                {
+                    top.Offer(entry, TensorPrimitives.Dot(VectorAt(slot), query));
+                }
+            }
+
+            return;
+        }
+
+        var slots = selection.Slots;
+        for (var i = from; i < to; i++)
+        {
+            var slot = slots[i];
+            top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+        }
+    }
 
     private int AddSlot()
     {
+        var slot = _entries.Count;
         _entries.Add(null);
-        var needed = _entries.Count * _dimensions;
-        if (needed > _vectors.Length)
+        var block = slot >> BlockShift;
+        if (block >= _blocks.Length)
         {
-            Array.Resize(ref _vectors, Math.Max(needed, _vectors.Length * 2));
+            Array.Resize(ref _blocks, block + 1);
+            _blocks[block] = new float[BlockSize * _dimensions];
         }
 
-        return _entries.Count - 1;
+        return slot;
     }
 
-    private void AddPostings(int slot, SparseVector sparse)
+    private void AddPostings(Entry entry)
     {
+        var sparse = entry.Point.Sparse;
+        if (sparse.Count == 0)
+        {
+            return;
+        }
+
+        _terms.AddDocument(sparse);
         for (var i = 0; i < sparse.Count; i++)
         {
             if (!_postings.TryGetValue(sparse.Indices[i], out var postings))
@@ -192,111 +320,110 @@ internal sealed class Segment(int dimensions)
                 _postings[sparse.Indices[i]] = postings;
             }
 
-            postings.Slots.Add(slot);
-            postings.Weights.Add(sparse.Values[i]);
+            postings.Add(entry.Slot, entry.Generation, sparse.Values[i]);
         }
     }
 
-    private void RemovePostings(int slot, SparseVector sparse)
+    /// <summary>Postings are removed lazily (a posting whose generation no longer matches its slot's entry is
+    /// skipped); a list is compacted once most of it is stale. Called after the entry left its slot.</summary>
+    private void RemovePostings(Entry entry)
     {
+        var sparse = entry.Point.Sparse;
+        if (sparse.Count == 0)
+        {
+            return;
+        }
+
+        _terms.RemoveDocument(sparse);
         for (var i = 0; i < sparse.Count; i++)
         {
-            if (!_postings.TryGetValue(sparse.Indices[i], out var postings))
+            if (_postings.TryGetValue(sparse.Indices[i], out var postings) && ++postings.Stale > postings.Count / 2)
             {
-                continue;
-            }
-
-            var at = postings.Slots.LastIndexOf(slot);
-            if (at >= 0)
-            {
-                var last = postings.Slots.Count - 1;
-                postings.Slots[at] = postings.Slots[last];
-                postings.Weights[at] = postings.Weights[last];
-                postings.Slots.RemoveAt(last);
-                postings.Weights.RemoveAt(last);
+                postings.Compact(_entries);
+                if (postings.Count == 0)
+                {
+                    _postings.Remove(sparse.Indices[i]);
+                }
             }
         }
     }
 
     private sealed class Postings
     {
-        public List<int> Slots { get; } = [];
+        public int[] Slots = new int[4];
+        public int[] Generations = new int[4];
+        public float[] Weights = new float[4];
+        public int Count;
+        public int Stale;
 
-        public List<float> Weights { get; } = [];
+        public void Add(int slot, int generation, float weight)
+        {
+            if (Count == Slots.Length)
+            {
+                Array.Resize(ref Slots, Count * 2);
+                Array.Resize(ref Generations, Count * 2);
+                Array.Resize(ref Weights, Count * 2);
+            }
+
+            Slots[Count] = slot;
+            Generations[Count] = generation;
+            Weights[Count] = weight;
+            Count++;
+        }
+
+        /// <summary>Drops postings of removed or replaced entries: a posting survives only if its slot holds a
+        /// live entry of the same generation.</summary>
+        public void Compact(List<Entry?> entries)
+        {
+            var kept = 0;
+            for (var i = 0; i < Count; i++)
+            {
+                var entry = entries[Slots[i]];
+                if (entry is not null && entry.Generation == Generations[i])
+                {
+                    Slots[kept] = Slots[i];
+                    Generations[kept] = Generations[i];
+                    Weights[kept] = Weights[i];
+                    kept++;
+                }
+            }
+
+            Count = kept;
+            Stale = 0;
+        }
     }
 
-    /// <summary>A stored pin with its filter fields normalised once.</summary>
+    /// <summary>A stored pin (its dense vector lives in the segment's blocks) with its filter fields normalised once.</summary>
     internal sealed class Entry
     {
-        public Entry(StoredPoint point, int slot)
+        public Entry(StoredPoint point, int slot, int generation, KeywordTable keywords)
         {
             Point = point;
             Slot = slot;
+            Generation = generation;
             var pin = point.Pin;
-            Brand = FilterFields.NormalizeKeyword(pin.Brand);
-            Colour = FilterFields.NormalizeKeyword(pin.Colour);
-            Categories = pin.CategoryPath.Select(FilterFields.NormalizeKeyword).ToArray();
-            InStock = pin.InStock ? "true" : "false";
+            BrandId = keywords.Intern(FilterFields.NormalizeKeyword(pin.Brand));
+            ColourId = keywords.Intern(FilterFields.NormalizeKeyword(pin.Colour));
+            CategoryIds = pin.CategoryPath.Select(c => keywords.Intern(FilterFields.NormalizeKeyword(c))).ToArray();
+            InStock = pin.InStock;
+            Price = pin.Price ?? double.NaN;
         }
 
         public StoredPoint Point { get; }
 
         public int Slot { get; }
 
-        public string Brand { get; }
+        public int Generation { get; }
 
-        public string Colour { get; }
+        public int BrandId { get; }
 
-        public string[] Categories { get; }
+        public int ColourId { get; }
 
-        public string InStock { get; }
-    }
+        public int[] CategoryIds { get; }
 
-    /// <summary>Bounded selection of the best scores; ties go to the smaller pin id (ordinal) for stable order.</summary>
-    private sealed class TopK(int k)
-    {
-        private readonly PriorityQueue<Entry, (float Score, string Id)> _heap = new(Worse.Instance);
+        public bool InStock { get; }
 
-        public void Offer(Entry entry, float score)
-        {
-            if (k <= 0)
-            {
-                return;
-            }
-
-            var key = (score, entry.Point.Pin.Id);
-            if (_heap.Count < k)
-            {
-                _heap.Enqueue(entry, key);
-            }
-            else if (_heap.TryPeek(out _, out var worst) && Worse.Instance.Compare(worst, key) < 0)
-            {
-                _heap.DequeueEnqueue(entry, key);
-            }
-        }
-
-        public List<(Entry Entry, float Score)> Drain()
-        {
-            var result = new List<(Entry, float)>(_heap.Count);
-            while (_heap.TryDequeue(out var entry, out var key))
-            {
-                result.Add((entry, key.Score));
-            }
-
-            result.Reverse();
-            return result;
-        }
-    }
-
-    /// <summary>Orders the worse hit first: lower score, or equal score and larger id.</summary>
-    private sealed class Worse : IComparer<(float Score, string Id)>
-    {
-        public static readonly Worse Instance = new();
-
-        public int Compare((float Score, string Id) x, (float Score, string Id) y)
-        {
-            var byScore = x.Score.CompareTo(y.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(y.Id, x.Id);
-        }
+        /// <summary>NaN when the pin has no price.</summary>
+        public double Price { get; }
     }
 }
