@@ -30,6 +30,9 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
 {
     private const string DimensionsKey = "dimensions";
 
+    /// <summary>Extra hits asked of each branch, to see whether equal scores straddle the prefetch cut.</summary>
+    private const int TieMargin = 16;
+
     private readonly QdrantOptions _options;
     private readonly VectorSearchOptions _search;
     private readonly ILogger<QdrantVectorStore> _logger;
@@ -38,6 +41,8 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
     private readonly Collections.CollectionsClient _collections;
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private volatile CollectionShape? _shape;
+    private long _serverFusions;
+    private long _clientFusions;
 
     public QdrantVectorStore(IOptions<QdrantOptions> options, IOptions<VectorSearchOptions> search, ILogger<QdrantVectorStore> logger)
     {
@@ -88,6 +93,10 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
     }
 
     public string CollectionName => _options.Collection;
+
+    internal string Endpoint => _options.Endpoint;
+
+    internal string? ApiKey => _options.ApiKey;
 
     public async Task<UpsertResult> UpsertAsync(IReadOnlyList<StoredPoint> points, CancellationToken cancellationToken)
     {
@@ -234,21 +243,50 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             return await HitsAsync(ranked, id => dense is not null ? ranked.Score(id) : 0f, id => sparse is not null ? ranked.Score(id) : 0f, cancellationToken);
         }
 
+        // One round trip: Qdrant's fused query, plus each branch alone (a few extra hits, to see ties at the cut)
+        // for the branch scores of every hit.
         var batch = new QueryBatchPoints { CollectionName = _options.Collection, Timeout = TimeoutSeconds };
         batch.QueryPoints.Add(Hybrid(dense, sparse, filter, prefetch));
-        batch.QueryPoints.Add(DenseBranch(dense, filter, prefetch));
-        batch.QueryPoints.Add(SparseBranch(sparse, filter, prefetch));
+        batch.QueryPoints.Add(WithPinId(DenseBranch(dense, filter, prefetch + TieMargin)));
+        batch.QueryPoints.Add(WithPinId(SparseBranch(sparse, filter, prefetch + TieMargin)));
         var answers = await _points.QueryBatchAsync(batch, Call(cancellationToken));
         if (answers.Result.Count != 3)
         {
             throw new InvalidOperationException($"Qdrant answered {answers.Result.Count} of 3 batched queries.");
         }
 
-        var fused = Rank(answers.Result[0].Result, query.Limit);
-        var denseScores = ScoresById(answers.Result[1].Result);
-        var sparseScores = ScoresById(answers.Result[2].Result);
+        var denseBranch = answers.Result[1].Result;
+        var sparseBranch = answers.Result[2].Result;
+        // A branch score counts only for the branch's own candidates (its first prefetch hits), as in the embedded store.
+        var denseScores = ScoresById(Canonical(denseBranch, prefetch));
+        var sparseScores = ScoresById(Canonical(sparseBranch, prefetch));
+        Ranked fused;
+        if (IsCanonical(denseBranch, prefetch) && IsCanonical(sparseBranch, prefetch))
+        {
+            // Qdrant ranked each branch as the embedded store does, so its fusion is the same fusion; only equal
+            // fused scores still need ordering by pin id.
+            fused = Rank(answers.Result[0].Result, query.Limit);
+            Interlocked.Increment(ref _serverFusions);
+        }
+        else
+        {
+            // Qdrant ordered equal branch scores its own way (it does not break ties), which moves ranks and so
+            // fused scores. Fuse here from the branches in canonical order instead: same k, same rank base.
+            fused = new Ranked(ReciprocalRankFusion.Fuse<(string Id, string PinId, float Score)>(
+                    [Canonical(denseBranch, prefetch), Canonical(sparseBranch, prefetch)], h => h.PinId, query.Limit)
+                .Select(f => (f.Item.Id, f.Item.PinId, f.Score))
+                .ToList());
+            Interlocked.Increment(ref _clientFusions);
+        }
+
         return await HitsAsync(fused, denseScores.GetValueOrDefault, sparseScores.GetValueOrDefault, cancellationToken);
     }
+
+    /// <summary>Hybrid searches fused by Qdrant, and those fused here because Qdrant's branch order had ties
+    /// (for tests and diagnostics).</summary>
+    internal long ServerFusions => Interlocked.Read(ref _serverFusions);
+
+    internal long ClientFusions => Interlocked.Read(ref _clientFusions);
 
     public async Task<IReadOnlyList<SearchHit>> RecommendAsync(RecommendQuery query, CancellationToken cancellationToken)
     {
@@ -437,16 +475,42 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
         return new WithPayloadSelector { Include = include };
     }
 
-    private static Dictionary<string, float> ScoresById(IEnumerable<ScoredPoint> points) =>
-        points.ToDictionary(p => QdrantPointId.Canonical(p.Id.Uuid), p => p.Score, StringComparer.Ordinal);
+    private static QueryPoints WithPinId(QueryPoints query)
+    {
+        query.WithPayload = PinIdOnly();
+        return query;
+    }
+
+    private static (string Id, string PinId, float Score) Item(ScoredPoint p) =>
+        (QdrantPointId.Canonical(p.Id.Uuid), QdrantPayload.StringOf(p.Payload, QdrantPayload.PinId) ?? "", p.Score);
+
+    /// <summary>The first <paramref name="take"/> hits, best first, equal scores by pin id.</summary>
+    private static List<(string Id, string PinId, float Score)> Canonical(IEnumerable<ScoredPoint> points, int take) =>
+        [.. points.Select(Item).OrderByDescending(p => p.Score).ThenBy(p => p.PinId, StringComparer.Ordinal).Take(take)];
+
+    /// <summary>Whether Qdrant's first <paramref name="cut"/> hits are exactly the canonical ones in canonical order:
+    /// equal neighbours ordered by pin id, and no equal score on both sides of the cut.</summary>
+    private static bool IsCanonical(IReadOnlyList<ScoredPoint> points, int cut)
+    {
+        var end = Math.Min(cut, points.Count);
+        for (var i = 1; i < end; i++)
+        {
+            if (points[i].Score > points[i - 1].Score
+                || (points[i].Score == points[i - 1].Score
+                    && string.CompareOrdinal(Item(points[i]).PinId, Item(points[i - 1]).PinId) < 0))
+            {
+                return false;
+            }
+        }
+
+        return points.Count <= cut || points[cut].Score != points[cut - 1].Score;
+    }
+
+    private static Dictionary<string, float> ScoresById(IEnumerable<(string Id, string PinId, float Score)> points) =>
+        points.ToDictionary(p => p.Id, p => p.Score, StringComparer.Ordinal);
 
     /// <summary>Best first, equal scores by pin id (ordinal): Qdrant does not order ties, the embedded store does.</summary>
-    private static Ranked Rank(IEnumerable<ScoredPoint> points, int limit) => new(points
-        .Select(p => (Id: QdrantPointId.Canonical(p.Id.Uuid), PinId: QdrantPayload.StringOf(p.Payload, QdrantPayload.PinId) ?? "", p.Score))
-        .OrderByDescending(p => p.Score)
-        .ThenBy(p => p.PinId, StringComparer.Ordinal)
-        .Take(limit)
-        .ToList());
+    private static Ranked Rank(IEnumerable<ScoredPoint> points, int limit) => new(Canonical(points, limit));
 
     private async Task<IReadOnlyList<SearchHit>> HitsAsync(
         Ranked ranked, Func<string, float> denseScore, Func<string, float> sparseScore, CancellationToken cancellationToken)
