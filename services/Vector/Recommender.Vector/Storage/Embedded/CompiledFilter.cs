@@ -1,26 +1,30 @@
+using System.Buffers;
+
 namespace Recommender.Vector.Storage.Embedded;
 
 /// <summary>
-/// A <see cref="VectorFilter"/> compiled against the store's keyword table: conditions test precomputed int ids and
-/// the price of an entry, with no allocation or string hashing per candidate. Semantics (shared with the Qdrant
-/// backend): every must holds, no must_not holds, and at least one should holds when there are any.
+/// A <see cref="VectorFilter"/> compiled against the store's keyword table and evaluated column by column into a
+/// bitmap over a segment's slots (one bit per slot): tight loops over contiguous arrays, no allocation or string
+/// hashing per pin. Semantics (shared with the Qdrant backend): every must holds, no must_not holds, and at least one
+/// should holds when there are any. Bits of free slots may be set; the segment masks them with its live slots.
 /// </summary>
 internal abstract class CompiledFilter
 {
-    public abstract bool Matches(Segment.Entry entry);
+    /// <summary>Writes this filter's matches into <paramref name="result"/> (every word of it).</summary>
+    public abstract void Evaluate(Segment segment, Span<ulong> result);
 
     /// <summary>Null when the filter is absent or empty (everything passes).</summary>
     public static CompiledFilter? Compile(VectorFilter? filter, KeywordTable keywords) =>
         filter is null || filter.IsEmpty ? null : CompileFilter(filter, keywords);
 
-    private static CompiledFilter CompileFilter(VectorFilter filter, KeywordTable keywords) => new BoolNode(
+    private static BoolNode CompileFilter(VectorFilter filter, KeywordTable keywords) => new(
         filter.Must.Select(c => CompileCondition(c, keywords)).ToArray(),
         filter.Should.Select(c => CompileCondition(c, keywords)).ToArray(),
         filter.MustNot.Select(c => CompileCondition(c, keywords)).ToArray());
 
     private static CompiledFilter CompileCondition(FilterCondition condition, KeywordTable keywords) => condition switch
     {
-        KeywordCondition { Field: FilterFields.Id } k => new IdNode(k.Any.ToHashSet(StringComparer.Ordinal)),
+        KeywordCondition { Field: FilterFields.Id } k => new IdNode([.. k.Any.Distinct(StringComparer.Ordinal)]),
         KeywordCondition { Field: FilterFields.InStock } k => new InStockNode(
             k.Any.Any(v => FilterFields.NormalizeKeyword(v) == "true"),
             k.Any.Any(v => FilterFields.NormalizeKeyword(v) == "false")),
@@ -33,9 +37,11 @@ internal abstract class CompiledFilter
                 _ => throw new ArgumentException($"'{k.Field}' is not a keyword field."),
             },
             k.Any.Select(v => keywords.Find(FilterFields.NormalizeKeyword(v))).Where(id => id != KeywordTable.Unknown).Distinct().ToArray()),
-        RangeCondition { Field: FilterFields.Price } r => new PriceRangeNode(r.Gt, r.Gte, r.Lt, r.Lte),
+        RangeCondition { Field: FilterFields.Price } r => new PriceRangeNode(
+            r.Gt ?? double.NegativeInfinity, r.Gt is not null, r.Gte ?? double.NegativeInfinity,
+            r.Lt ?? double.PositiveInfinity, r.Lt is not null, r.Lte ?? double.PositiveInfinity),
         RangeCondition r => throw new ArgumentException($"'{r.Field}' is not a numeric field."),
-        NestedCondition n => n.Filter.IsEmpty ? new BoolNode([], [], []) : CompileFilter(n.Filter, keywords),
+        NestedCondition n => CompileFilter(n.Filter, keywords),
         _ => throw new ArgumentException($"Unsupported condition {condition.GetType().Name}."),
     };
 
@@ -48,86 +54,177 @@ internal abstract class CompiledFilter
 
     private sealed class BoolNode(CompiledFilter[] must, CompiledFilter[] should, CompiledFilter[] mustNot) : CompiledFilter
     {
-        public override bool Matches(Segment.Entry entry)
+        public override void Evaluate(Segment segment, Span<ulong> result)
         {
-            foreach (var c in must)
+            result.Fill(ulong.MaxValue);
+            if (must.Length + should.Length + mustNot.Length == 0)
             {
-                if (!c.Matches(entry))
+                return;
+            }
+
+            var buffer = ArrayPool<ulong>.Shared.Rent(result.Length * 2);
+            try
+            {
+                var part = buffer.AsSpan(0, result.Length);
+                var any = buffer.AsSpan(result.Length, result.Length);
+                foreach (var c in must)
                 {
-                    return false;
+                    c.Evaluate(segment, part);
+                    for (var w = 0; w < result.Length; w++)
+                    {
+                        result[w] &= part[w];
+                    }
+                }
+
+                foreach (var c in mustNot)
+                {
+                    c.Evaluate(segment, part);
+                    for (var w = 0; w < result.Length; w++)
+                    {
+                        result[w] &= ~part[w];
+                    }
+                }
+
+                if (should.Length > 0)
+                {
+                    any.Clear();
+                    foreach (var c in should)
+                    {
+                        c.Evaluate(segment, part);
+                        for (var w = 0; w < result.Length; w++)
+                        {
+                            any[w] |= part[w];
+                        }
+                    }
+
+                    for (var w = 0; w < result.Length; w++)
+                    {
+                        result[w] &= any[w];
+                    }
                 }
             }
-
-            foreach (var c in mustNot)
+            finally
             {
-                if (c.Matches(entry))
-                {
-                    return false;
-                }
+                ArrayPool<ulong>.Shared.Return(buffer);
             }
-
-            if (should.Length == 0)
-            {
-                return true;
-            }
-
-            foreach (var c in should)
-            {
-                if (c.Matches(entry))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
     }
 
     private sealed class KeywordNode(KeywordField field, int[] ids) : CompiledFilter
     {
-        public override bool Matches(Segment.Entry entry)
+        public override void Evaluate(Segment segment, Span<ulong> result)
         {
+            result.Clear();
+            if (ids.Length == 0)
+            {
+                return;
+            }
+
+            var columns = segment.Columns;
             switch (field)
             {
                 case KeywordField.Brand:
-                    return Array.IndexOf(ids, entry.BrandId) >= 0;
+                    MatchColumn(columns.Brand, result);
+                    break;
                 case KeywordField.Colour:
-                    return Array.IndexOf(ids, entry.ColourId) >= 0;
+                    MatchColumn(columns.Colour, result);
+                    break;
                 default:
-                    foreach (var category in entry.CategoryIds)
-                    {
-                        if (Array.IndexOf(ids, category) >= 0)
-                        {
-                            return true;
-                        }
-                    }
+                    MatchCategories(columns, result);
+                    break;
+            }
+        }
 
-                    return false;
+        private void MatchColumn(ReadOnlySpan<int> column, Span<ulong> result)
+        {
+            var slots = Math.Min(column.Length, result.Length * 64);
+            foreach (var id in ids)
+            {
+                for (var slot = 0; slot < slots; slot++)
+                {
+                    if (column[slot] == id)
+                    {
+                        result[slot >> 6] |= 1UL << slot;
+                    }
+                }
+            }
+        }
+
+        private void MatchCategories(FilterColumns columns, Span<ulong> result)
+        {
+            // One pass over the flat level array per wanted id; padding (None) never equals an id.
+            var slots = Math.Min(columns.Capacity, result.Length * 64);
+            var categories = columns.Categories[..(slots * FilterColumns.CategoryLevels)];
+            foreach (var id in ids)
+            {
+                for (var i = 0; i < categories.Length; i++)
+                {
+                    if (categories[i] == id)
+                    {
+                        var slot = i / FilterColumns.CategoryLevels;
+                        result[slot >> 6] |= 1UL << slot;
+                    }
+                }
+            }
+
+            foreach (var (slot, more) in columns.CategoryOverflow)
+            {
+                if (slot < slots && more.Any(c => Array.IndexOf(ids, c) >= 0))
+                {
+                    result[slot >> 6] |= 1UL << slot;
+                }
             }
         }
     }
 
     private sealed class InStockNode(bool inStock, bool outOfStock) : CompiledFilter
     {
-        public override bool Matches(Segment.Entry entry) => entry.InStock ? inStock : outOfStock;
-    }
-
-    private sealed class IdNode(HashSet<string> ids) : CompiledFilter
-    {
-        public override bool Matches(Segment.Entry entry) => ids.Contains(entry.Point.Pin.Id);
-    }
-
-    private sealed class PriceRangeNode(double? gt, double? gte, double? lt, double? lte) : CompiledFilter
-    {
-        // A missing price is NaN: every comparison with NaN is false, and the explicit check covers "no bounds".
-        public override bool Matches(Segment.Entry entry)
+        public override void Evaluate(Segment segment, Span<ulong> result)
         {
-            var p = entry.Price;
-            return !double.IsNaN(p)
-                && (gt is not { } a || p > a)
-                && (gte is not { } b || p >= b)
-                && (lt is not { } c || p < c)
-                && (lte is not { } d || p <= d);
+            result.Clear();
+            var column = segment.Columns.InStock;
+            var slots = Math.Min(column.Length, result.Length * 64);
+            for (var slot = 0; slot < slots; slot++)
+            {
+                if (column[slot] == 1 ? inStock : outOfStock)
+                {
+                    result[slot >> 6] |= 1UL << slot;
+                }
+            }
+        }
+    }
+
+    private sealed class IdNode(string[] ids) : CompiledFilter
+    {
+        public override void Evaluate(Segment segment, Span<ulong> result)
+        {
+            result.Clear();
+            foreach (var id in ids)
+            {
+                if (segment.TryGetSlot(id, out var slot) && slot < result.Length * 64)
+                {
+                    result[slot >> 6] |= 1UL << slot;
+                }
+            }
+        }
+    }
+
+    /// <summary>A missing price is NaN: every comparison with NaN is false, so such pins never match.</summary>
+    private sealed class PriceRangeNode(double gt, bool hasGt, double gte, double lt, bool hasLt, double lte) : CompiledFilter
+    {
+        public override void Evaluate(Segment segment, Span<ulong> result)
+        {
+            result.Clear();
+            var column = segment.Columns.Price;
+            var slots = Math.Min(column.Length, result.Length * 64);
+            for (var slot = 0; slot < slots; slot++)
+            {
+                var p = column[slot];
+                if ((hasGt ? p > gt : p >= gt) && p >= gte && (hasLt ? p < lt : p <= lt) && p <= lte)
+                {
+                    result[slot >> 6] |= 1UL << slot;
+                }
+            }
         }
     }
 }

@@ -22,6 +22,7 @@ internal sealed class Segment
     private readonly KeywordTable _keywords;
     private readonly TermStats _terms;
     private float[][] _blocks = [];
+    private ulong[] _live = [];
     private int _dimensions;
     private int _generation;
 
@@ -52,6 +53,11 @@ internal sealed class Segment
     public int Dimensions => _dimensions;
 
     public Entry? EntryAt(int slot) => _entries[slot];
+
+    /// <summary>Filter fields by slot.</summary>
+    public FilterColumns Columns { get; } = new();
+
+    public bool TryGetSlot(string id, out int slot) => _slotById.TryGetValue(id, out slot);
 
     public ReadOnlySpan<float> VectorAt(int slot) =>
         _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions);
@@ -107,8 +113,10 @@ internal sealed class Segment
         }
 
         var previous = _entries[slot];
-        var entry = new Entry(point with { Dense = [] }, slot, ++_generation, _keywords);
+        var entry = new Entry(point with { Dense = [] }, slot, ++_generation);
         _entries[slot] = entry;
+        Columns.Set(slot, point.Pin, _keywords);
+        _live[slot >> 6] |= 1UL << slot;
         point.Dense.AsSpan().CopyTo(_blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions));
         if (previous is not null)
         {
@@ -132,6 +140,8 @@ internal sealed class Segment
             }
 
             _entries[slot] = null;
+            _live[slot >> 6] &= ~(1UL << slot);
+            Columns.Clear(slot);
             RemovePostings(entry);
             _slotById.Remove(id);
             _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions).Clear();
@@ -154,28 +164,32 @@ internal sealed class Segment
             return null;
         }
 
-        var selection = new Selection(_entries.Count);
-        for (var slot = 0; slot < _entries.Count; slot++)
+        var words = (_entries.Count + 63) >> 6;
+        var bits = ArrayPool<ulong>.Shared.Rent(Math.Max(1, words));
+        var span = bits.AsSpan(0, words);
+        if (filter is null)
         {
-            var entry = _entries[slot];
-            if (entry is not null && (filter is null || filter.Matches(entry)))
+            span.Fill(ulong.MaxValue);
+        }
+        else
+        {
+            filter.Evaluate(this, span);
+        }
+
+        for (var w = 0; w < words; w++)
+        {
+            span[w] &= _live[w];
+        }
+
+        foreach (var id in excludedIds ?? [])
+        {
+            if (_slotById.TryGetValue(id, out var slot))
             {
-                selection.Add(slot);
+                span[slot >> 6] &= ~(1UL << slot);
             }
         }
 
-        if (excludedIds is not null)
-        {
-            foreach (var id in excludedIds)
-            {
-                if (_slotById.TryGetValue(id, out var slot))
-                {
-                    selection.Remove(slot);
-                }
-            }
-        }
-
-        return selection;
+        return new Selection(bits, words);
     }
 
     /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among the selection.</summary>
@@ -293,6 +307,12 @@ internal sealed class Segment
     {
         var slot = _entries.Count;
         _entries.Add(null);
+        if ((slot >> 6) >= _live.Length)
+        {
+            Array.Resize(ref _live, Math.Max(16, _live.Length * 2));
+        }
+
+        Columns.EnsureCapacity(slot + 1);
         var block = slot >> BlockShift;
         if (block >= _blocks.Length)
         {
@@ -393,37 +413,13 @@ internal sealed class Segment
         }
     }
 
-    /// <summary>A stored pin (its dense vector lives in the segment's blocks) with its filter fields normalised once.</summary>
-    internal sealed class Entry
+    /// <summary>A stored pin; its dense vector lives in the segment's blocks and its filter fields in <see cref="Columns"/>.</summary>
+    internal sealed class Entry(StoredPoint point, int slot, int generation)
     {
-        public Entry(StoredPoint point, int slot, int generation, KeywordTable keywords)
-        {
-            Point = point;
-            Slot = slot;
-            Generation = generation;
-            var pin = point.Pin;
-            BrandId = keywords.Intern(FilterFields.NormalizeKeyword(pin.Brand));
-            ColourId = keywords.Intern(FilterFields.NormalizeKeyword(pin.Colour));
-            CategoryIds = pin.CategoryPath.Select(c => keywords.Intern(FilterFields.NormalizeKeyword(c))).ToArray();
-            InStock = pin.InStock;
-            Price = pin.Price ?? double.NaN;
-        }
+        public StoredPoint Point { get; } = point;
 
-        public StoredPoint Point { get; }
+        public int Slot { get; } = slot;
 
-        public int Slot { get; }
-
-        public int Generation { get; }
-
-        public int BrandId { get; }
-
-        public int ColourId { get; }
-
-        public int[] CategoryIds { get; }
-
-        public bool InStock { get; }
-
-        /// <summary>NaN when the pin has no price.</summary>
-        public double Price { get; }
+        public int Generation { get; } = generation;
     }
 }

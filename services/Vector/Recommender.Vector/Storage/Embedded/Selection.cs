@@ -1,42 +1,43 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace Recommender.Vector.Storage.Embedded;
 
-/// <summary>The slots a query may return (they pass its filter): a list to scan and a bitmap to test membership.
-/// Buffers are pooled; dispose after the query.</summary>
+/// <summary>The slots a query may return (they pass its filter): a bitmap to test membership and the list of its
+/// set bits to scan. Buffers are pooled; dispose after the query.</summary>
 internal sealed class Selection : IDisposable
 {
     private ulong[] _bits;
     private int[] _slots;
 
-    public Selection(int capacity)
+    /// <summary>Takes ownership of <paramref name="bits"/> (rented from the shared pool).</summary>
+    public Selection(ulong[] bits, int words)
     {
-        _bits = ArrayPool<ulong>.Shared.Rent(Math.Max(1, (capacity + 63) >> 6));
-        Array.Clear(_bits, 0, (capacity + 63) >> 6);
-        _slots = ArrayPool<int>.Shared.Rent(Math.Max(1, capacity));
-    }
-
-    public int Count { get; private set; }
-
-    public int[] Slots => _slots;
-
-    public void Add(int slot)
-    {
-        _bits[slot >> 6] |= 1UL << (slot & 63);
-        _slots[Count++] = slot;
-    }
-
-    public void Remove(int slot)
-    {
-        if (!Contains(slot))
+        _bits = bits;
+        var count = 0;
+        for (var w = 0; w < words; w++)
         {
-            return;
+            count += BitOperations.PopCount(bits[w]);
         }
 
-        _bits[slot >> 6] &= ~(1UL << (slot & 63));
-        var at = Array.IndexOf(_slots, slot, 0, Count);
-        _slots[at] = _slots[--Count];
+        _slots = ArrayPool<int>.Shared.Rent(Math.Max(1, count));
+        var at = 0;
+        for (var w = 0; w < words; w++)
+        {
+            var word = bits[w];
+            while (word != 0)
+            {
+                _slots[at++] = (w << 6) + BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+            }
+        }
+
+        Count = count;
     }
+
+    public int Count { get; }
+
+    public int[] Slots => _slots;
 
     public bool Contains(int slot) => (_bits[slot >> 6] & (1UL << (slot & 63))) != 0;
 
