@@ -11,10 +11,42 @@ internal static class Micro
     {
         var catalog = new SyntheticCatalog(dims);
         var keywords = new KeywordTable();
-        var segment = new Segment(dims, keywords, new TermStats());
-        for (var i = 0; i < pins; i++)
+        var options = new EmbeddedStoreOptions { QuantizeThreshold = pins };
+        var segment = new Segment(dims, keywords, new TermStats(), options);
+        var load = Stopwatch.StartNew();
+        for (var i = 0; i < pins - 1; i++)
         {
             segment.Upsert(catalog.Pin(i));
+        }
+
+        Console.WriteLine($"load {load.Elapsed.TotalSeconds:F1} s");
+        load.Restart();
+        segment.Upsert(catalog.Pin(pins - 1)); // reaches the threshold: builds the index
+        Console.WriteLine($"quantisation at threshold {load.Elapsed.TotalSeconds:F1} s");
+
+        {
+            var a = new sbyte[dims];
+            var b = new sbyte[dims];
+            var fa = catalog.Pin(1).Dense;
+            var fb = catalog.Pin(2).Dense;
+            new Random(1).NextBytes((byte[])(object)a);
+            new Random(2).NextBytes((byte[])(object)b);
+            var sum = 0L;
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < 5_000_000; i++)
+            {
+                sum += QuantizedVectors.Dot(a, b);
+            }
+
+            Console.WriteLine($"int8 dot {sw.Elapsed.TotalMilliseconds * 1e6 / 5_000_000:F1} ns ({sum})");
+            sw.Restart();
+            var fsum = 0f;
+            for (var i = 0; i < 5_000_000; i++)
+            {
+                fsum += System.Numerics.Tensors.TensorPrimitives.Dot(fa, fb);
+            }
+
+            Console.WriteLine($"float dot (in cache) {sw.Elapsed.TotalMilliseconds * 1e6 / 5_000_000:F1} ns ({fsum})");
         }
 
         var queries = Enumerable.Range(0, 200).Select(i => catalog.Query(i, pins)).ToList();
@@ -43,9 +75,25 @@ internal static class Micro
             Time("select " + name, i => segment.Select(compiled, null)!.Dispose());
         }
 
-        Time("dense all", i => segment.DenseTop(queries[i].Dense, null, 100));
+        Time("dense all exact", i => segment.ExactTop(queries[i].Dense, null, 100));
+        Time("dense all int8+rescore", i => segment.DenseTop(queries[i].Dense, null, 100));
+        Time("dense broad int8+rescore", i => segment.DenseTop(queries[i].Dense, broadSelection, 100));
+        foreach (var (name, selection) in new[] { ("all", (Selection?)null), ("broad", broadSelection) })
+        {
+            double recall10 = 0, recall100 = 0;
+            foreach (var q in queries)
+            {
+                var exact = segment.ExactTop(q.Dense, selection, 100);
+                var approx = segment.DenseTop(q.Dense, selection, 100);
+                recall10 += approx.Take(10).Select(h => h.Entry.Slot).Intersect(exact.Take(10).Select(h => h.Entry.Slot)).Count() / 10.0;
+                recall100 += approx.Select(h => h.Entry.Slot).Intersect(exact.Select(h => h.Entry.Slot)).Count() / 100.0;
+            }
+
+            Console.WriteLine($"  recall {name}: @10 {recall10 / queries.Count:F4}  @100 {recall100 / queries.Count:F4}");
+        }
+
         Time("dense selective", i => segment.DenseTop(queries[i].Dense, selectiveSelection, 100));
-        Time("dense broad", i => segment.DenseTop(queries[i].Dense, broadSelection, 100));
+        Time("dense broad exact", i => segment.ExactTop(queries[i].Dense, broadSelection, 100));
         Time("sparse all", i => segment.SparseTop(queries[i].Sparse, null, 100));
         Time("sparse selective", i => segment.SparseTop(queries[i].Sparse, selectiveSelection, 100));
 

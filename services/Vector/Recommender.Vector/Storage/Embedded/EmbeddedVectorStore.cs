@@ -288,7 +288,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         if (!_segments.TryGetValue(tenant, out var segment))
         {
-            segment = new Segment(_dimensions, _keywords, _terms);
+            segment = new Segment(_dimensions, _keywords, _terms, _options);
             _segments[tenant] = segment;
         }
 

@@ -21,17 +21,23 @@ internal sealed class Segment
     private readonly Dictionary<int, Postings> _postings = [];
     private readonly KeywordTable _keywords;
     private readonly TermStats _terms;
+    private readonly EmbeddedStoreOptions _options;
+    private QuantizedVectors? _quantized;
     private float[][] _blocks = [];
     private ulong[] _live = [];
     private int _dimensions;
     private int _generation;
 
-    public Segment(int dimensions, KeywordTable keywords, TermStats terms)
+    public Segment(int dimensions, KeywordTable keywords, TermStats terms, EmbeddedStoreOptions options)
     {
         _dimensions = dimensions;
         _keywords = keywords;
         _terms = terms;
+        _options = options;
     }
+
+    /// <summary>Whether large dense scans shortlist with int8 vectors (the segment reached the quantisation threshold).</summary>
+    public bool Quantized => _quantized is not null;
 
     /// <summary>A segment made before the first vector arrived (by a delete) learns its width on first upsert.</summary>
     public void EnsureDimensions(int width)
@@ -124,6 +130,19 @@ internal sealed class Segment
         }
 
         AddPostings(entry);
+        if (_quantized is not null)
+        {
+            _quantized.Set(slot, point.Dense);
+        }
+        else if (_options.QuantizeThreshold > 0 && Count >= _options.QuantizeThreshold)
+        {
+            _quantized = new QuantizedVectors(_dimensions);
+            foreach (var live in Entries)
+            {
+                _quantized.Set(live.Slot, VectorAt(live.Slot));
+            }
+        }
+
         return true;
     }
 
@@ -144,7 +163,6 @@ internal sealed class Segment
             Columns.Clear(slot);
             RemovePostings(entry);
             _slotById.Remove(id);
-            _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions).Clear();
             _free.Push(slot);
             deleted = true;
         }
@@ -192,8 +210,24 @@ internal sealed class Segment
         return new Selection(bits, words);
     }
 
-    /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among the selection.</summary>
+    /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among the selection.
+    /// Exact, except on a quantised segment when more than <see cref="EmbeddedStoreOptions.ExactScanLimit"/> pins are
+    /// selected: then an int8 scan shortlists <see cref="EmbeddedStoreOptions.RescoreFactor"/> times the limit and the
+    /// shortlist is rescored exactly.</summary>
     public List<(Entry Entry, float Score)> DenseTop(float[] query, Selection? selection, int limit)
+    {
+        var count = selection?.Count ?? _entries.Count;
+        if (_quantized is not null && count > _options.ExactScanLimit)
+        {
+            return QuantizedTop(query, selection, limit);
+        }
+
+        return ExactTop(query, selection, limit);
+    }
+
+    /// <summary>Exact top <paramref name="limit"/>: every selected vector is scored (SIMD dot products, split over
+    /// the cores for large scans).</summary>
+    public List<(Entry Entry, float Score)> ExactTop(float[] query, Selection? selection, int limit)
     {
         var count = selection?.Count ?? _entries.Count;
         var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
@@ -302,6 +336,61 @@ internal sealed class Segment
             top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
         }
     }
+
+    private List<(Entry Entry, float Score)> QuantizedTop(float[] query, Selection? selection, int limit)
+    {
+        var quantized = _quantized!;
+        var q = new sbyte[_dimensions];
+        QuantizedVectors.Quantize(query, q);
+        var count = selection?.Count ?? _entries.Count;
+        var shortlist = Math.Min(count, Math.Max(limit * _options.RescoreFactor, limit + 64));
+        var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
+        var heaps = new PriorityQueue<int, float>[partitions];
+        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
+        {
+            // Approximate scores compare as q·v * scale(v); the query's scale is common to all, so it is left out.
+            var heap = new PriorityQueue<int, float>(shortlist + 1);
+            var from = (int)((long)count * p / partitions);
+            var to = (int)((long)count * (p + 1) / partitions);
+            var worst = float.NegativeInfinity;
+            for (var i = from; i < to; i++)
+            {
+                var slot = selection is null ? i : selection.Slots[i];
+                if (selection is null && _entries[slot] is null)
+                {
+                    continue;
+                }
+
+                var score = QuantizedVectors.Dot(quantized.At(slot), q) * quantized.Scale(slot);
+                if (heap.Count < shortlist)
+                {
+                    heap.Enqueue(slot, score);
+                    worst = heap.Count == shortlist ? PeekPriority(heap) : float.NegativeInfinity;
+                }
+                else if (score > worst)
+                {
+                    heap.DequeueEnqueue(slot, score);
+                    worst = PeekPriority(heap);
+                }
+            }
+
+            heaps[p] = heap;
+        });
+
+        // Rescore every shortlisted pin exactly; the best of the partitions' shortlists are all candidates.
+        var top = new TopK(limit);
+        foreach (var heap in heaps)
+        {
+            while (heap.TryDequeue(out var slot, out _))
+            {
+                top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+            }
+        }
+
+        return top.Drain();
+    }
+
+    private static float PeekPriority(PriorityQueue<int, float> heap) => heap.TryPeek(out _, out var priority) ? priority : float.NegativeInfinity;
 
     private int AddSlot()
     {
