@@ -150,6 +150,9 @@ public static class VectorRequestValidator
                 case Condition.KindOneofCase.Keyword when !FilterFields.Keywords.Contains(c.Keyword.Field):
                     v.Add($"{at}.keyword.field", $"'{FieldViolation.Echo(c.Keyword.Field)}' is not a keyword field ({string.Join(", ", FilterFields.Keywords)}).");
                     break;
+                case Condition.KindOneofCase.Keyword when c.Keyword.Any.Count == 0:
+                    v.Add($"{at}.keyword.any", "Give at least one value to match.");
+                    break;
                 case Condition.KindOneofCase.Range when !FilterFields.Numbers.Contains(c.Range.Field):
                     v.Add($"{at}.range.field", $"'{FieldViolation.Echo(c.Range.Field)}' is not a numeric field ({string.Join(", ", FilterFields.Numbers)}).");
                     break;

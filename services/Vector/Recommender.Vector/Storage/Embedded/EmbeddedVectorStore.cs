@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,6 +15,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<string, Segment> _segments = new(StringComparer.Ordinal);
+    private readonly KeywordTable _keywords = new();
+    private readonly TermStats _terms = new();
     private readonly EmbeddedStoreOptions _options;
     private readonly VectorSearchOptions _search;
     private readonly ILogger<EmbeddedVectorStore> _logger;
@@ -55,10 +56,17 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         _lock.EnterWriteLock();
         try
         {
+            // Check the whole batch before changing anything, so a refused batch leaves no trace.
+            var (dimensions, embedderVersion) = (_dimensions, _embedderVersion);
+            foreach (var point in points)
+            {
+                (dimensions, embedderVersion) = CheckShape(point, dimensions, embedderVersion);
+            }
+
+            (_dimensions, _embedderVersion) = (dimensions, embedderVersion);
             var accepted = new List<LogRecord>(points.Count);
             foreach (var point in points)
             {
-                CheckShape(point);
                 if (Segment(point.Pin.Tenant).Upsert(point))
                 {
                     applied++;
@@ -118,7 +126,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 {
                     if (segment.TryGet(id, out var entry))
                     {
-                        found.Add(entry.Point);
+                        found.Add(segment.Materialize(entry));
                     }
                 }
             }
@@ -137,32 +145,24 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         _lock.EnterReadLock();
         try
         {
-            if (!_segments.TryGetValue(query.Tenant, out var segment) || segment.Count == 0 || query.Limit <= 0)
+            var dense = query.Dense is { Length: > 0 } ? query.Dense : null;
+            var sparse = query.Sparse is { Count: > 0 } ? query.Sparse : null;
+            if (dense is not null && _dimensions > 0)
+            {
+                CheckQuery(dense, query.EmbedderVersion);
+            }
+
+            if (!_segments.TryGetValue(query.Tenant, out var segment) || segment.Count == 0 || query.Limit <= 0
+                || (dense is null && sparse is null))
             {
                 return Task.FromResult<IReadOnlyList<SearchHit>>([]);
             }
 
-            var dense = query.Dense is { Length: > 0 } ? query.Dense : null;
-            if (dense is not null)
-            {
-                if (query.EmbedderVersion is { Length: > 0 } version && version != _embedderVersion)
-                {
-                    throw ServiceRuleException.FailedPrecondition(
-                        $"The query was embedded by '{version}' but the collection holds '{_embedderVersion}' vectors.");
-                }
-
-                if (dense.Length != _dimensions)
-                {
-                    throw ServiceRuleException.FailedPrecondition(
-                        $"The query vector has {dense.Length} dimensions; the collection has {_dimensions}.");
-                }
-            }
-
-            var passes = FilterEvaluator.Compile(query.Filter);
             var prefetch = _search.PrefetchLimit(query.Limit);
-            var denseHits = dense is null ? [] : segment.DenseTop(dense, passes, prefetch);
-            var sparseHits = query.Sparse is { Count: > 0 } sparse ? segment.SparseTop(sparse, passes, prefetch) : [];
-            return Task.FromResult(Fuse(denseHits, sparseHits, dense is not null, query.Sparse is { Count: > 0 }, query.Limit));
+            using var selection = segment.Select(CompiledFilter.Compile(query.Filter, _keywords), null);
+            var denseHits = dense is null ? [] : segment.DenseTop(dense, selection, prefetch);
+            var sparseHits = sparse is null ? [] : segment.SparseTop(sparse, selection, prefetch);
+            return Task.FromResult(Fuse(segment, denseHits, sparseHits, dense is not null, sparse is not null, query.Limit));
         }
         finally
         {
@@ -185,10 +185,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
                 query.PositiveIds.Select(id => VectorOf(segment, id)).ToList(),
                 query.NegativeIds.Select(id => VectorOf(segment, id)).ToList());
             var examples = query.PositiveIds.Concat(query.NegativeIds).ToHashSet(StringComparer.Ordinal);
-            var filter = FilterEvaluator.Compile(query.Filter);
-            var hits = segment.DenseTop(target, e => !examples.Contains(e.Point.Pin.Id) && filter(e), query.Limit);
+            using var selection = segment.Select(CompiledFilter.Compile(query.Filter, _keywords), examples);
+            var hits = segment.DenseTop(target, selection, query.Limit);
             return Task.FromResult<IReadOnlyList<SearchHit>>(
-                hits.Select(h => new SearchHit(h.Entry.Point, h.Score, h.Score, 0f)).ToList());
+                hits.Select(h => new SearchHit(segment.Materialize(h.Entry), h.Score, h.Score, 0f)).ToList());
         }
         finally
         {
@@ -219,19 +219,57 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         _lock.Dispose();
     }
 
+    /// <summary>The collection's shape after accepting <paramref name="point"/>: the first point sets it, every
+    /// later one must match it. Shared with the Qdrant backend so both refuse the same batches.</summary>
+    internal static (int Dimensions, string EmbedderVersion) CheckShape(StoredPoint point, int dimensions, string embedderVersion)
+    {
+        if (dimensions == 0)
+        {
+            return (point.Dense.Length, point.EmbedderVersion);
+        }
+
+        if (point.Dense.Length != dimensions || point.EmbedderVersion != embedderVersion)
+        {
+            throw ServiceRuleException.FailedPrecondition(
+                $"Pin '{point.Pin.Id}' has a {point.Dense.Length}-dimensional '{point.EmbedderVersion}' vector; the collection " +
+                $"holds {dimensions}-dimensional '{embedderVersion}' vectors. Re-embed the catalog to change models.");
+        }
+
+        return (dimensions, embedderVersion);
+    }
+
+    /// <summary>A dense query must come from the collection's embedder and have its width.</summary>
+    internal static void CheckQuery(float[] dense, string? queryEmbedderVersion, int dimensions, string embedderVersion)
+    {
+        if (queryEmbedderVersion is { Length: > 0 } version && version != embedderVersion)
+        {
+            throw ServiceRuleException.FailedPrecondition(
+                $"The query was embedded by '{version}' but the collection holds '{embedderVersion}' vectors.");
+        }
+
+        if (dense.Length != dimensions)
+        {
+            throw ServiceRuleException.FailedPrecondition(
+                $"The query vector has {dense.Length} dimensions; the collection has {dimensions}.");
+        }
+    }
+
+    private void CheckQuery(float[] dense, string? queryEmbedderVersion) =>
+        CheckQuery(dense, queryEmbedderVersion, _dimensions, _embedderVersion);
+
     private static float[] VectorOf(Segment segment, string id) =>
         segment.TryGet(id, out var entry)
             ? segment.VectorAt(entry.Slot).ToArray()
             : throw ServiceRuleException.NotFound($"Pin '{id}' was not found.");
 
     private static IReadOnlyList<SearchHit> Fuse(
-        List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
+        Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
         bool hasDense, bool hasSparse, int limit)
     {
         if (!(hasDense && hasSparse))
         {
             return (hasDense ? dense : sparse).Take(limit)
-                .Select(h => new SearchHit(h.Entry.Point, h.Score, hasDense ? h.Score : 0f, hasSparse ? h.Score : 0f))
+                .Select(h => new SearchHit(segment.Materialize(h.Entry), h.Score, hasDense ? h.Score : 0f, hasSparse ? h.Score : 0f))
                 .ToList();
         }
 
@@ -241,38 +279,20 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             .Select(f =>
             {
                 var id = f.Item.Entry.Point.Pin.Id;
-                return new SearchHit(f.Item.Entry.Point, f.Score, denseScores.GetValueOrDefault(id), sparseScores.GetValueOrDefault(id));
+                return new SearchHit(segment.Materialize(f.Item.Entry), f.Score, denseScores.GetValueOrDefault(id), sparseScores.GetValueOrDefault(id));
             })
             .ToList();
-    }
-
-    private void CheckShape(StoredPoint point)
-    {
-        if (_dimensions == 0)
-        {
-            _dimensions = point.Dense.Length;
-            _embedderVersion = point.EmbedderVersion;
-            return;
-        }
-
-        if (point.Dense.Length != _dimensions || point.EmbedderVersion != _embedderVersion)
-        {
-            throw ServiceRuleException.FailedPrecondition(
-                $"Pin '{point.Pin.Id}' has a {point.Dense.Length}-dimensional '{point.EmbedderVersion}' vector; the collection " +
-                $"holds {_dimensions}-dimensional '{_embedderVersion}' vectors. Re-embed the catalog to change models.");
-        }
     }
 
     private Segment Segment(string tenant)
     {
         if (!_segments.TryGetValue(tenant, out var segment))
         {
-            segment = new Segment(_dimensions);
+            segment = new Segment(_dimensions, _keywords, _terms, _options);
             _segments[tenant] = segment;
         }
 
         segment.EnsureDimensions(_dimensions);
-
         return segment;
     }
 
@@ -281,7 +301,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         switch (record)
         {
             case LogRecord.UpsertRecord upsert:
-                CheckShape(upsert.Point);
+                (_dimensions, _embedderVersion) = CheckShape(upsert.Point, _dimensions, _embedderVersion);
                 Segment(upsert.Point.Pin.Tenant).Upsert(upsert.Point);
                 break;
             case LogRecord.DeleteRecord delete:
@@ -313,7 +333,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         {
             foreach (var entry in segment.Entries)
             {
-                yield return new LogRecord.UpsertRecord(entry.Point);
+                yield return new LogRecord.UpsertRecord(segment.Materialize(entry));
             }
         }
 

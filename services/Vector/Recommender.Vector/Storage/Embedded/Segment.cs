@@ -1,20 +1,43 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
 
 /// <summary>
-/// One tenant's pins: vectors in one contiguous array (SIMD-friendly), payload fields pre-normalised for
-/// filtering, and an inverted index of sparse terms. Not thread-safe: the store guards it.
+/// One tenant's pins: dense vectors in fixed-size blocks of one contiguous array each (SIMD-friendly, no huge
+/// re-allocations), filter fields pre-normalised to keyword ids, and an inverted index of sparse terms.
+/// Not thread-safe for writes: the store guards it (many readers or one writer).
 /// </summary>
-internal sealed class Segment(int dimensions)
+internal sealed class Segment
 {
-    private int _dimensions = dimensions;
+    private const int BlockShift = 14;
+    private const int BlockSize = 1 << BlockShift;
+    private const int ParallelScanThreshold = 16_384;
+
     private readonly Dictionary<string, int> _slotById = new(StringComparer.Ordinal);
     private readonly List<Entry?> _entries = [];
     private readonly Stack<int> _free = new();
     private readonly Dictionary<int, Postings> _postings = [];
-    private float[] _vectors = new float[dimensions * 64];
+    private readonly KeywordTable _keywords;
+    private readonly TermStats _terms;
+    private readonly EmbeddedStoreOptions _options;
+    private QuantizedVectors? _quantized;
+    private float[][] _blocks = [];
+    private ulong[] _live = [];
+    private int _dimensions;
+    private int _generation;
+
+    public Segment(int dimensions, KeywordTable keywords, TermStats terms, EmbeddedStoreOptions options)
+    {
+        _dimensions = dimensions;
+        _keywords = keywords;
+        _terms = terms;
+        _options = options;
+    }
+
+    /// <summary>Whether large dense scans shortlist with int8 vectors (the segment reached the quantisation threshold).</summary>
+    public bool Quantized => _quantized is not null;
 
     /// <summary>A segment made before the first vector arrived (by a delete) learns its width on first upsert.</summary>
     public void EnsureDimensions(int width)
@@ -22,7 +45,6 @@ internal sealed class Segment(int dimensions)
         if (_dimensions == 0 && _entries.Count == 0)
         {
             _dimensions = width;
-            _vectors = new float[width * 64];
         }
     }
 
@@ -31,11 +53,20 @@ internal sealed class Segment(int dimensions)
 
     public int Count => _slotById.Count;
 
+    /// <summary>Number of slots (live or free); slot numbers are below this.</summary>
     public int Capacity => _entries.Count;
+
+    public int Dimensions => _dimensions;
 
     public Entry? EntryAt(int slot) => _entries[slot];
 
-    public ReadOnlySpan<float> VectorAt(int slot) => _vectors.AsSpan(slot * _dimensions, _dimensions);
+    /// <summary>Filter fields by slot.</summary>
+    public FilterColumns Columns { get; } = new();
+
+    public bool TryGetSlot(string id, out int slot) => _slotById.TryGetValue(id, out slot);
+
+    public ReadOnlySpan<float> VectorAt(int slot) =>
+        _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions);
 
     public bool TryGet(string id, out Entry entry)
     {
@@ -49,40 +80,69 @@ internal sealed class Segment(int dimensions)
         return false;
     }
 
-    public IEnumerable<Entry> Entries => _entries.Where(e => e is not null)!;
+    public IEnumerable<Entry> Entries
+    {
+        get
+        {
+            foreach (var entry in _entries)
+            {
+                if (entry is not null)
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    /// <summary>The stored point with its dense vector (kept once, in the blocks, not on the entry).</summary>
+    public StoredPoint Materialize(Entry entry) => entry.Point with { Dense = VectorAt(entry.Slot).ToArray() };
+
+    /// <summary>Whether an upsert of this version would be applied (newer than the pin and any delete of it).</summary>
+    public bool Accepts(string id, long version) =>
+        !(Tombstones.TryGetValue(id, out var deletedAt) && version <= deletedAt)
+        && !(_slotById.TryGetValue(id, out var slot) && _entries[slot]!.Point.Pin.Version >= version);
 
     /// <summary>Applies an upsert unless the store already has this or a newer version (or a newer delete).</summary>
     public bool Upsert(StoredPoint point)
     {
         var id = point.Pin.Id;
-        if (Tombstones.TryGetValue(id, out var deletedAt))
+        if (!Accepts(id, point.Pin.Version))
         {
-            if (point.Pin.Version <= deletedAt)
-            {
-                return false;
-            }
-
-            Tombstones.Remove(id);
+            return false;
         }
 
-        if (_slotById.TryGetValue(id, out var slot))
-        {
-            if (_entries[slot]!.Point.Pin.Version >= point.Pin.Version)
-            {
-                return false;
-            }
-
-            RemovePostings(slot, _entries[slot]!.Point.Sparse);
-        }
-        else
+        Tombstones.Remove(id);
+        if (!_slotById.TryGetValue(id, out var slot))
         {
             slot = _free.Count > 0 ? _free.Pop() : AddSlot();
             _slotById[id] = slot;
         }
 
-        _entries[slot] = new Entry(point, slot);
-        point.Dense.AsSpan().CopyTo(_vectors.AsSpan(slot * _dimensions, _dimensions));
-        AddPostings(slot, point.Sparse);
+        var previous = _entries[slot];
+        var entry = new Entry(point with { Dense = [] }, slot, ++_generation);
+        _entries[slot] = entry;
+        Columns.Set(slot, point.Pin, _keywords);
+        _live[slot >> 6] |= 1UL << slot;
+        point.Dense.AsSpan().CopyTo(_blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions));
+        if (previous is not null)
+        {
+            RemovePostings(previous);
+        }
+
+        AddPostings(entry);
+        if (_quantized is not null)
+        {
+            _quantized.Set(slot, point.Dense);
+        }
+        else if (_options.QuantizeThreshold > 0 && Count >= _options.QuantizeThreshold)
+        {
+            _quantized = new QuantizedVectors(_dimensions);
+            foreach (var live in Entries)
+            {
+                _quantized.Set(live.Slot, VectorAt(live.Slot));
+            }
+        }
+
         return true;
     }
 
@@ -98,8 +158,10 @@ internal sealed class Segment(int dimensions)
                 return false;
             }
 
-            RemovePostings(slot, entry.Point.Sparse);
             _entries[slot] = null;
+            _live[slot >> 6] &= ~(1UL << slot);
+            Columns.Clear(slot);
+            RemovePostings(entry);
             _slotById.Remove(id);
             _free.Push(slot);
             deleted = true;
@@ -109,81 +171,256 @@ internal sealed class Segment(int dimensions)
         return deleted;
     }
 
-    /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among pins that pass.</summary>
-    public List<(Entry Entry, float Score)> DenseTop(ReadOnlySpan<float> query, Func<Entry, bool> passes, int limit)
+    /// <summary>
+    /// The live slots that pass <paramref name="filter"/> and are not excluded; null means "every live slot"
+    /// (no filter, nothing excluded). The caller disposes the selection.
+    /// </summary>
+    public Selection? Select(CompiledFilter? filter, IReadOnlyCollection<string>? excludedIds)
     {
-        var top = new TopK(limit);
-        for (var slot = 0; slot < _entries.Count; slot++)
+        if (filter is null && (excludedIds is null || excludedIds.Count == 0))
         {
-            var entry = _entries[slot];
-            if (entry is null || !passes(entry))
+            return null;
+        }
+
+        var words = (_entries.Count + 63) >> 6;
+        var bits = ArrayPool<ulong>.Shared.Rent(Math.Max(1, words));
+        var span = bits.AsSpan(0, words);
+        if (filter is null)
+        {
+            span.Fill(ulong.MaxValue);
+        }
+        else
+        {
+            filter.Evaluate(this, span);
+        }
+
+        for (var w = 0; w < words; w++)
+        {
+            span[w] &= _live[w];
+        }
+
+        foreach (var id in excludedIds ?? [])
+        {
+            if (_slotById.TryGetValue(id, out var slot))
             {
-                continue;
+                span[slot >> 6] &= ~(1UL << slot);
+            }
+        }
+
+        return new Selection(bits, words);
+    }
+
+    /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among the selection.
+    /// Exact, except on a quantised segment when more than <see cref="EmbeddedStoreOptions.ExactScanLimit"/> pins are
+    /// selected: then an int8 scan shortlists <see cref="EmbeddedStoreOptions.RescoreFactor"/> times the limit and the
+    /// shortlist is rescored exactly.</summary>
+    public List<(Entry Entry, float Score)> DenseTop(float[] query, Selection? selection, int limit)
+    {
+        var count = selection?.Count ?? _entries.Count;
+        if (_quantized is not null && count > _options.ExactScanLimit)
+        {
+            return QuantizedTop(query, selection, limit);
+        }
+
+        return ExactTop(query, selection, limit);
+    }
+
+    /// <summary>Exact top <paramref name="limit"/>: every selected vector is scored (SIMD dot products, split over
+    /// the cores for large scans).</summary>
+    public List<(Entry Entry, float Score)> ExactTop(float[] query, Selection? selection, int limit)
+    {
+        var count = selection?.Count ?? _entries.Count;
+        var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
+        if (partitions <= 1)
+        {
+            var top = new TopK(limit);
+            ScanDense(query, selection, 0, count, top);
+            return top.Drain();
+        }
+
+        var tops = new TopK[partitions];
+        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
+        {
+            var top = new TopK(limit);
+            ScanDense(query, selection, (int)((long)count * p / partitions), (int)((long)count * (p + 1) / partitions), top);
+            tops[p] = top;
+        });
+
+        var merged = new TopK(limit);
+        foreach (var top in tops)
+        {
+            top.MoveTo(merged);
+        }
+
+        return merged.Drain();
+    }
+
+    /// <summary>
+    /// Top <paramref name="limit"/> by IDF-weighted dot product of sparse vectors among the selection; only pins
+    /// sharing a term with the query are candidates (as in Qdrant's inverted index). IDF uses the statistics of the
+    /// whole store, as Qdrant's IDF modifier uses those of the whole collection.
+    /// </summary>
+    public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Selection? selection, int limit)
+    {
+        var capacity = _entries.Count;
+        var scores = ArrayPool<float>.Shared.Rent(Math.Max(capacity, 1));
+        var seen = ArrayPool<bool>.Shared.Rent(Math.Max(capacity, 1));
+        var touched = new List<int>();
+        try
+        {
+            Array.Clear(seen, 0, capacity);
+            for (var q = 0; q < query.Count; q++)
+            {
+                if (!_postings.TryGetValue(query.Indices[q], out var postings) || postings.Count == 0)
+                {
+                    continue;
+                }
+
+                var weight = TermStats.Idf(_terms.Documents, _terms.DocumentFrequency(query.Indices[q])) * query.Values[q];
+                for (var p = 0; p < postings.Count; p++)
+                {
+                    var slot = postings.Slots[p];
+                    var entry = _entries[slot];
+                    if (entry is null || entry.Generation != postings.Generations[p]
+                        || (selection is not null && !selection.Contains(slot)))
+                    {
+                        continue;
+                    }
+
+                    if (!seen[slot])
+                    {
+                        seen[slot] = true;
+                        scores[slot] = 0f;
+                        touched.Add(slot);
+                    }
+
+                    scores[slot] += weight * postings.Weights[p];
+                }
             }
 
-            top.Offer(entry, TensorPrimitives.Dot(_vectors.AsSpan(slot * _dimensions, _dimensions), query));
+            var top = new TopK(limit);
+            foreach (var slot in touched)
+            {
+                top.Offer(_entries[slot]!, scores[slot]);
+            }
+
+            return top.Drain();
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<bool>.Shared.Return(seen);
+        }
+    }
+
+    private void ScanDense(float[] query, Selection? selection, int from, int to, TopK top)
+    {
+        if (selection is null)
+        {
+            for (var slot = from; slot < to; slot++)
+            {
+                var entry = _entries[slot];
+                if (entry is not null)
+                {
+                    top.Offer(entry, TensorPrimitives.Dot(VectorAt(slot), query));
+                }
+            }
+
+            return;
+        }
+
+        var slots = selection.Slots;
+        for (var i = from; i < to; i++)
+        {
+            var slot = slots[i];
+            top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+        }
+    }
+
+    private List<(Entry Entry, float Score)> QuantizedTop(float[] query, Selection? selection, int limit)
+    {
+        var quantized = _quantized!;
+        var q = new sbyte[_dimensions];
+        QuantizedVectors.Quantize(query, q);
+        var count = selection?.Count ?? _entries.Count;
+        var shortlist = Math.Min(count, Math.Max(limit * _options.RescoreFactor, limit + 64));
+        var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
+        var heaps = new PriorityQueue<int, float>[partitions];
+        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
+        {
+            // Approximate scores compare as q·v * scale(v); the query's scale is common to all, so it is left out.
+            var heap = new PriorityQueue<int, float>(shortlist + 1);
+            var from = (int)((long)count * p / partitions);
+            var to = (int)((long)count * (p + 1) / partitions);
+            var worst = float.NegativeInfinity;
+            for (var i = from; i < to; i++)
+            {
+                var slot = selection is null ? i : selection.Slots[i];
+                if (selection is null && _entries[slot] is null)
+                {
+                    continue;
+                }
+
+                var score = QuantizedVectors.Dot(quantized.At(slot), q) * quantized.Scale(slot);
+                if (heap.Count < shortlist)
+                {
+                    heap.Enqueue(slot, score);
+                    worst = heap.Count == shortlist ? PeekPriority(heap) : float.NegativeInfinity;
+                }
+                else if (score > worst)
+                {
+                    heap.DequeueEnqueue(slot, score);
+                    worst = PeekPriority(heap);
+                }
+            }
+
+            heaps[p] = heap;
+        });
+
+        // Rescore every shortlisted pin exactly; the best of the partitions' shortlists are all candidates.
+        var top = new TopK(limit);
+        foreach (var heap in heaps)
+        {
+            while (heap.TryDequeue(out var slot, out _))
+            {
+                top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+            }
         }
 
         return top.Drain();
     }
 
-    /// <summary>Top <paramref name="limit"/> by IDF-weighted dot product of sparse vectors; only pins sharing a term.</summary>
-    public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Func<Entry, bool> passes, int limit)
-    {
-        var scores = new Dictionary<int, float>();
-        var passCache = new Dictionary<int, bool>();
-        var n = Count;
-        for (var q = 0; q < query.Count; q++)
-        {
-            if (!_postings.TryGetValue(query.Indices[q], out var postings) || postings.Slots.Count == 0)
-            {
-                continue;
-            }
-
-            var idf = Idf(n, postings.Slots.Count) * query.Values[q];
-            for (var p = 0; p < postings.Slots.Count; p++)
-            {
-                var slot = postings.Slots[p];
-                if (!passCache.TryGetValue(slot, out var ok))
-                {
-                    ok = passes(_entries[slot]!);
-                    passCache[slot] = ok;
-                }
-
-                if (ok)
-                {
-                    scores[slot] = scores.GetValueOrDefault(slot) + (idf * postings.Weights[p]);
-                }
-            }
-        }
-
-        var top = new TopK(limit);
-        foreach (var (slot, score) in scores)
-        {
-            top.Offer(_entries[slot]!, score);
-        }
-
-        return top.Drain();
-    }
-
-    /// <summary>Qdrant's IDF: ln(1 + (N - n + 0.5) / (n + 0.5)).</summary>
-    public static float Idf(int totalDocs, int docsWithTerm) =>
-        (float)Math.Log(1 + ((totalDocs - docsWithTerm + 0.5) / (docsWithTerm + 0.5)));
+    private static float PeekPriority(PriorityQueue<int, float> heap) => heap.TryPeek(out _, out var priority) ? priority : float.NegativeInfinity;
 
     private int AddSlot()
     {
+        var slot = _entries.Count;
         _entries.Add(null);
-        var needed = _entries.Count * _dimensions;
-        if (needed > _vectors.Length)
+        if ((slot >> 6) >= _live.Length)
         {
-            Array.Resize(ref _vectors, Math.Max(needed, _vectors.Length * 2));
+            Array.Resize(ref _live, Math.Max(16, _live.Length * 2));
         }
 
-        return _entries.Count - 1;
+        Columns.EnsureCapacity(slot + 1);
+        var block = slot >> BlockShift;
+        if (block >= _blocks.Length)
+        {
+            Array.Resize(ref _blocks, block + 1);
+            _blocks[block] = new float[BlockSize * _dimensions];
+        }
+
+        return slot;
     }
 
-    private void AddPostings(int slot, SparseVector sparse)
+    private void AddPostings(Entry entry)
     {
+        var sparse = entry.Point.Sparse;
+        if (sparse.Count == 0)
+        {
+            return;
+        }
+
+        _terms.AddDocument(sparse);
         for (var i = 0; i < sparse.Count; i++)
         {
             if (!_postings.TryGetValue(sparse.Indices[i], out var postings))
@@ -192,111 +429,86 @@ internal sealed class Segment(int dimensions)
                 _postings[sparse.Indices[i]] = postings;
             }
 
-            postings.Slots.Add(slot);
-            postings.Weights.Add(sparse.Values[i]);
+            postings.Add(entry.Slot, entry.Generation, sparse.Values[i]);
         }
     }
 
-    private void RemovePostings(int slot, SparseVector sparse)
+    /// <summary>Postings are removed lazily (a posting whose generation no longer matches its slot's entry is
+    /// skipped); a list is compacted once most of it is stale. Called after the entry left its slot.</summary>
+    private void RemovePostings(Entry entry)
     {
+        var sparse = entry.Point.Sparse;
+        if (sparse.Count == 0)
+        {
+            return;
+        }
+
+        _terms.RemoveDocument(sparse);
         for (var i = 0; i < sparse.Count; i++)
         {
-            if (!_postings.TryGetValue(sparse.Indices[i], out var postings))
+            if (_postings.TryGetValue(sparse.Indices[i], out var postings) && ++postings.Stale > postings.Count / 2)
             {
-                continue;
-            }
-
-            var at = postings.Slots.LastIndexOf(slot);
-            if (at >= 0)
-            {
-                var last = postings.Slots.Count - 1;
-                postings.Slots[at] = postings.Slots[last];
-                postings.Weights[at] = postings.Weights[last];
-                postings.Slots.RemoveAt(last);
-                postings.Weights.RemoveAt(last);
+                postings.Compact(_entries);
+                if (postings.Count == 0)
+                {
+                    _postings.Remove(sparse.Indices[i]);
+                }
             }
         }
     }
 
     private sealed class Postings
     {
-        public List<int> Slots { get; } = [];
+        public int[] Slots = new int[4];
+        public int[] Generations = new int[4];
+        public float[] Weights = new float[4];
+        public int Count;
+        public int Stale;
 
-        public List<float> Weights { get; } = [];
-    }
-
-    /// <summary>A stored pin with its filter fields normalised once.</summary>
-    internal sealed class Entry
-    {
-        public Entry(StoredPoint point, int slot)
+        public void Add(int slot, int generation, float weight)
         {
-            Point = point;
-            Slot = slot;
-            var pin = point.Pin;
-            Brand = FilterFields.NormalizeKeyword(pin.Brand);
-            Colour = FilterFields.NormalizeKeyword(pin.Colour);
-            Categories = pin.CategoryPath.Select(FilterFields.NormalizeKeyword).ToArray();
-            InStock = pin.InStock ? "true" : "false";
+            if (Count == Slots.Length)
+            {
+                Array.Resize(ref Slots, Count * 2);
+                Array.Resize(ref Generations, Count * 2);
+                Array.Resize(ref Weights, Count * 2);
+            }
+
+            Slots[Count] = slot;
+            Generations[Count] = generation;
+            Weights[Count] = weight;
+            Count++;
         }
 
-        public StoredPoint Point { get; }
-
-        public int Slot { get; }
-
-        public string Brand { get; }
-
-        public string Colour { get; }
-
-        public string[] Categories { get; }
-
-        public string InStock { get; }
-    }
-
-    /// <summary>Bounded selection of the best scores; ties go to the smaller pin id (ordinal) for stable order.</summary>
-    private sealed class TopK(int k)
-    {
-        private readonly PriorityQueue<Entry, (float Score, string Id)> _heap = new(Worse.Instance);
-
-        public void Offer(Entry entry, float score)
+        /// <summary>Drops postings of removed or replaced entries: a posting survives only if its slot holds a
+        /// live entry of the same generation.</summary>
+        public void Compact(List<Entry?> entries)
         {
-            if (k <= 0)
+            var kept = 0;
+            for (var i = 0; i < Count; i++)
             {
-                return;
+                var entry = entries[Slots[i]];
+                if (entry is not null && entry.Generation == Generations[i])
+                {
+                    Slots[kept] = Slots[i];
+                    Generations[kept] = Generations[i];
+                    Weights[kept] = Weights[i];
+                    kept++;
+                }
             }
 
-            var key = (score, entry.Point.Pin.Id);
-            if (_heap.Count < k)
-            {
-                _heap.Enqueue(entry, key);
-            }
-            else if (_heap.TryPeek(out _, out var worst) && Worse.Instance.Compare(worst, key) < 0)
-            {
-                _heap.DequeueEnqueue(entry, key);
-            }
-        }
-
-        public List<(Entry Entry, float Score)> Drain()
-        {
-            var result = new List<(Entry, float)>(_heap.Count);
-            while (_heap.TryDequeue(out var entry, out var key))
-            {
-                result.Add((entry, key.Score));
-            }
-
-            result.Reverse();
-            return result;
+            Count = kept;
+            Stale = 0;
         }
     }
 
-    /// <summary>Orders the worse hit first: lower score, or equal score and larger id.</summary>
-    private sealed class Worse : IComparer<(float Score, string Id)>
+    /// <summary>A stored pin; its dense vector lives in the segment's blocks and its filter fields in <see cref="Columns"/>.</summary>
+    internal sealed class Entry(StoredPoint point, int slot, int generation)
     {
-        public static readonly Worse Instance = new();
+        public StoredPoint Point { get; } = point;
 
-        public int Compare((float Score, string Id) x, (float Score, string Id) y)
-        {
-            var byScore = x.Score.CompareTo(y.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(y.Id, x.Id);
-        }
+        public int Slot { get; } = slot;
+
+        public int Generation { get; } = generation;
     }
 }
