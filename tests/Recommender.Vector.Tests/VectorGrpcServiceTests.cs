@@ -1,6 +1,7 @@
 using System.Net;
 using Google.Rpc;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,6 +15,7 @@ using Recommender.Contracts;
 using Recommender.Contracts.Vector.V1;
 using Recommender.ServiceDefaults.Hosting;
 using Recommender.ServiceDefaults.Messaging;
+using Recommender.ServiceDefaults.Security;
 using Recommender.Vector.Grpc;
 using Recommender.Vector.Storage;
 using Recommender.Vector.Tests.FakeQdrant;
@@ -33,8 +35,15 @@ public sealed class VectorServiceHost : IAsyncDisposable
         _app = app;
         _qdrant = qdrant;
         Channel = channel;
-        Client = new VectorService.VectorServiceClient(channel);
+        Client = new VectorService.VectorServiceClient(channel.CreateCallInvoker().Intercept(metadata =>
+        {
+            metadata.Add("x-api-key", ServiceKey);
+            return metadata;
+        }));
     }
+
+    /// <summary>The vector API takes Service keys; this host accepts this one.</summary>
+    public static string ServiceKey { get; } = ApiKeyHasher.NewKey();
 
     public GrpcChannel Channel { get; }
 
@@ -52,6 +61,11 @@ public sealed class VectorServiceHost : IAsyncDisposable
             ["Vector:Qdrant:Endpoint"] = qdrant?.Endpoint ?? "http://localhost:6334",
             ["Vector:Qdrant:Collection"] = "grpc_tests",
             ["Messaging:Transport"] = "InMemory",
+            ["Auth:Mode"] = "ApiKeys",
+            ["Auth:Keys:0:Id"] = "tests",
+            ["Auth:Keys:0:Tenant"] = "*",
+            ["Auth:Keys:0:Role"] = "Service",
+            ["Auth:Keys:0:Hash"] = ApiKeyHasher.Hash(ServiceKey),
         });
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
         builder.AddRecommenderDefaults();
