@@ -39,11 +39,13 @@ public sealed class CatalogVocabulary
     ];
 
     private readonly Dictionary<string, Brand> _brandsByName;
+    private readonly Dictionary<string, HashSet<string>> _ancestors;
 
     private CatalogVocabulary(
         int pinCount, PhraseIndex brands, Dictionary<string, Brand> brandsByName, PhraseIndex categories,
-        IReadOnlyList<string> categoryNames, PhraseIndex colours, PhraseIndex materials)
+        IReadOnlyList<string> categoryNames, PhraseIndex colours, PhraseIndex materials, Dictionary<string, HashSet<string>> ancestors)
     {
+        _ancestors = ancestors;
         PinCount = pinCount;
         Brands = brands;
         _brandsByName = brandsByName;
@@ -81,6 +83,10 @@ public sealed class CatalogVocabulary
     public IReadOnlyList<string> BrandSpellings(string canonical) =>
         _brandsByName.TryGetValue(canonical, out var b) ? b.Spellings : [canonical];
 
+    /// <summary>True when <paramref name="ancestor"/> sits above <paramref name="category"/> in some pin's category path.</summary>
+    public bool IsAncestor(string ancestor, string category) =>
+        _ancestors.TryGetValue(category, out var above) && above.Contains(ancestor);
+
     /// <summary>Maps free text naming a brand ("startech", "Tripp-Lite") to the catalog's brand, if it is one.</summary>
     public bool TryResolveBrand(string text, out string canonical) => TryResolveWhole(Brands, text, out canonical);
 
@@ -96,6 +102,7 @@ public sealed class CatalogVocabulary
         var categoryCounts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var colourCounts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var materialCounts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var ancestors = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
         var count = 0;
         foreach (var pin in pins)
         {
@@ -113,12 +120,24 @@ public sealed class CatalogVocabulary
                 spellings[brand] = spellings.GetValueOrDefault(brand) + 1;
             }
 
-            foreach (var level in pin.CategoryPath)
+            for (var level = 0; level < pin.CategoryPath.Count; level++)
             {
-                var name = level.Trim();
+                var name = pin.CategoryPath[level].Trim();
                 if (name.Length > 1 && name.Any(char.IsLetter))
                 {
                     categoryCounts[name] = categoryCounts.GetValueOrDefault(name) + 1;
+                    if (level > 0)
+                    {
+                        if (!ancestors.TryGetValue(name, out var above))
+                        {
+                            ancestors[name] = above = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                        }
+
+                        for (var up = 0; up < level; up++)
+                        {
+                            above.Add(pin.CategoryPath[up].Trim());
+                        }
+                    }
                 }
             }
 
@@ -158,6 +177,13 @@ public sealed class CatalogVocabulary
             {
                 categoryIndex.Add(words[1..], name, n);
             }
+
+            // "Cell Phone Cases & Clips" is also named by "cell phone cases".
+            var amp = Array.IndexOf(words, "&");
+            if (amp > 0)
+            {
+                categoryIndex.Add(words[..amp], name, n);
+            }
         }
 
         return new CatalogVocabulary(
@@ -167,7 +193,8 @@ public sealed class CatalogVocabulary
             categoryIndex.Build(),
             categoryCounts.Keys.Order(StringComparer.OrdinalIgnoreCase).ToArray(),
             ValueIndex(colourCounts, CommonColours),
-            ValueIndex(materialCounts, CommonMaterials));
+            ValueIndex(materialCounts, CommonMaterials),
+            ancestors);
     }
 
     /// <summary>"startech com" -> itself, "startechcom", "startech"; "tripp lite" -> itself, "tripplite".</summary>

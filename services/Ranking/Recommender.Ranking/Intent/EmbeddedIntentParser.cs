@@ -38,26 +38,13 @@ public sealed class EmbeddedIntentParser(CatalogVocabulary vocabulary, CategoryC
 
         var text = state.RemainingText();
 
-        // The classifier decides when it is confident; a category the query names literally is the fallback
-        // ("iphone 7 case" names the category "iPhone", but the classifier knows it means "iPhone 7 Cases").
-        var category = state.Category;
-        var confidence = state.Category is null ? 0 : 1.0;
-        if (Classifier is not null && text.Length > 0)
-        {
-            var (label, p) = Classifier.Predict(text);
-            if (p >= CategoryThreshold)
-            {
-                category = label;
-                confidence = p;
-            }
-        }
-
+        var (category, confidence) = ResolveCategory(state.Category, text);
         return new ShoppingIntent
         {
             NormalizedQuery = normalized,
             Text = text,
             Category = category,
-            CategoryConfidence = Math.Round(confidence, 4),
+            CategoryConfidence = confidence,
             Brands = state.Brands,
             BrandsRequired = state.BrandsRequired && state.Brands.Count > 0,
             ExcludedBrands = state.ExcludedBrands,
@@ -73,6 +60,35 @@ public sealed class EmbeddedIntentParser(CatalogVocabulary vocabulary, CategoryC
             Spans = state.Spans.OrderBy(s => s.Start).ToList(),
             Parser = IntentParsers.Embedded,
         };
+    }
+
+    /// <summary>The minimum probability at which the classifier may refine a category the query names literally.</summary>
+    public const double RefineThreshold = 0.15;
+
+    /// <summary>
+    /// The classifier decides when it is confident. Otherwise a category the query names literally stands, unless the
+    /// classifier's (weaker) guess is a sub-category of it ("cell phone cases" names "Cell Phones"; the classifier
+    /// refines to "Cell Phone Cases &amp; Clips").
+    /// </summary>
+    private (string? Category, double Confidence) ResolveCategory(string? literal, string text)
+    {
+        if (Classifier is null || text.Length == 0)
+        {
+            return (literal, literal is null ? 0 : 1);
+        }
+
+        var (label, p) = Classifier.Predict(text);
+        if (p >= CategoryThreshold)
+        {
+            return (label, Math.Round(p, 4));
+        }
+
+        if (literal is not null && p >= RefineThreshold && Vocabulary.IsAncestor(literal, label))
+        {
+            return (label, Math.Round(p, 4));
+        }
+
+        return (literal, literal is null ? 0 : 1);
     }
 
     private static void ParsePrices(ParseState s)

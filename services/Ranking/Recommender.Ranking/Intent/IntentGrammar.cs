@@ -44,7 +44,7 @@ public static partial class IntentGrammar
     [GeneratedRegex(@"(?:(?<![\w-])(?:over|above|more than|greater than|at least|min(?:imum)?|starting at|from)|>=?)\s*" + Pre + Num + Post + NotUnit)]
     public static partial Regex Lower();
 
-    [GeneratedRegex(@"(?<![\w.])" + Pre + Num + Post + @"\s*(?:and up|and over|and above|or more|plus\b|\+)")]
+    [GeneratedRegex(@"(?<![\w.])" + Pre + Num + Post + @"\s+(?:and up|and over|and above|or more)\b|(?<![\w.])(?<cur>\$|€|£)\s?" + Num + @"\s?(?:\+|plus\b)")]
     public static partial Regex LowerSuffix();
 
     [GeneratedRegex(@"(?<![\w-])(?:cheapest|lowest[- ]price[sd]?|price low to high|low to high|least expensive)(?![\w-])")]
