@@ -76,6 +76,9 @@ public sealed record IntentJson
           "sort":{"type":"string","enum":["relevance","cheapest","best_rated","newest"]}}}
         """;
 
+    /// <summary><see cref="Schema"/> without white space, as quoted in the prompt.</summary>
+    public static readonly string CompactSchema = JsonSerializer.Serialize(JsonDocument.Parse(Schema).RootElement);
+
     public static IntentJson From(ShoppingIntent intent) => new()
     {
         Category = intent.Category,
@@ -187,6 +190,7 @@ public sealed record IntentJson
         return "";
     }
 
+    [JsonIgnore]
     public IntentSort ParsedSort => Sort switch
     {
         "cheapest" => IntentSort.Cheapest,
@@ -199,9 +203,9 @@ public sealed record IntentJson
 /// <summary>The instructions the open model gets; the fine-tuning set uses the same text.</summary>
 public static class IntentPrompt
 {
-    public const string System =
+    public static readonly string System =
         "You turn an online shopper's search query into a JSON shopping intent. Answer with one JSON object only, " +
-        "matching this schema: " + IntentJson.Schema + " Rules: price_max is the upper bound of 'under', 'less than', " +
+        "matching this schema: " + IntentJson.CompactSchema + " Rules: price_max is the upper bound of 'under', 'less than', " +
         "'up to', 'at most'; price_min the lower bound of 'over', 'at least', 'from'; 'between A and B' sets both. " +
         "Brands the shopper rules out ('not X', 'without X', 'no X', 'except X') go in excluded_brands, other ruled-out " +
         "words in negated_terms. brands lists brands the shopper wants. category is the product type in the store's " +

@@ -24,6 +24,13 @@ public sealed class QuerySynthesizer
         "above", "below", "least", "most", "nor", "minus", "sans", "within", "tops", "affordable", "bargain", "the", "for", "with",
     };
 
+    /// <summary>Title words that are not a kind of product.</summary>
+    private static readonly HashSet<string> NotAType = new(StringComparer.Ordinal)
+    {
+        "year", "years", "month", "months", "pcs", "pack", "sheets", "pages", "pieces", "units", "original", "compatible",
+        "black", "white", "grey", "gray", "silver", "blue", "red", "green", "yellow", "cyan", "magenta",
+    };
+
     private static readonly string[] UpperTemplates =
     [
         "under ${0}", "under {0}", "under {0} dollars", "less than ${0}", "below ${0}", "up to ${0}", "${0} or less",
@@ -167,6 +174,11 @@ public sealed class QuerySynthesizer
         }
 
         var words = IntentText.Tokenize(IntentText.NormalizeQuery(phrase));
+        if (words.Count == 1 && (words[0].Text.Length < 4 || NotAType.Contains(words[0].Text)))
+        {
+            return null;
+        }
+
         return words.Count == 0 || words.Any(w => GrammarWords.Contains(w.Text)) || phrase.Contains('$', StringComparison.Ordinal) ? null : phrase;
     }
 
