@@ -88,6 +88,31 @@ public sealed class CategoryClassifier
         return new CategoryClassifier(ml, model, labels, kept.Sum(g => g.Count()));
     }
 
+    /// <summary>
+    /// Creates <paramref name="engines"/> prediction engines up front and runs each once: creating an engine costs far
+    /// more than a prediction, and that cost belongs in the background build, not in a shopper's first search.
+    /// </summary>
+    public void Warm(int engines)
+    {
+        var created = new List<PredictionEngine<Input, Output>>();
+        while (_engines.TryTake(out var existing))
+        {
+            created.Add(existing);
+        }
+
+        while (created.Count < engines)
+        {
+            created.Add(_ml.Model.CreatePredictionEngine<Input, Output>(_model));
+        }
+
+        foreach (var engine in created)
+        {
+            var output = new Output();
+            engine.Predict(new Input { Text = "warm up", Label = "" }, ref output);
+            _engines.Add(engine);
+        }
+    }
+
     /// <summary>The most likely category and its probability.</summary>
     public (string Label, double Confidence) Predict(string text)
     {

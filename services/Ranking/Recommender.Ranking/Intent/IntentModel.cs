@@ -23,8 +23,11 @@ public sealed record IntentModel(
         }
 
         var classifier = CategoryClassifier.Train(rows, seed: seed);
+        classifier?.Warm(Environment.ProcessorCount);
+        var parser = new EmbeddedIntentParser(vocabulary, classifier, categoryThreshold);
+        parser.Parse("warm up under $10 not x");
         return new IntentModel(
-            new EmbeddedIntentParser(vocabulary, classifier, categoryThreshold),
+            parser,
             pins.Count,
             DateTimeOffset.UtcNow,
             Stopwatch.GetElapsedTime(started));

@@ -15,6 +15,7 @@ public sealed partial class IntentRefreshService(
     IntentModelBuilder builder,
     IOptions<IntentOptions> options,
     IOptions<RankingOptions> ranking,
+    IHostApplicationLifetime lifetime,
     ILogger<IntentRefreshService> logger) : BackgroundService
 {
     private static readonly TimeSpan EmptyCatalogRecheck = TimeSpan.FromSeconds(5);
@@ -57,6 +58,8 @@ public sealed partial class IntentRefreshService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // In one process with the vector service, wait until its endpoint listens.
+        await WhenStarted(stoppingToken);
         registry.Track(ranking.Value.DefaultTenant);
         var nextFull = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
@@ -109,6 +112,13 @@ public sealed partial class IntentRefreshService(
                 // Timer elapsed: next round checks every tenant.
             }
         }
+    }
+
+    private Task WhenStarted(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task.WaitAsync(stoppingToken);
     }
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information,

@@ -34,5 +34,5 @@ public static class RankingFeature
     /// <summary>Weights of the default model: a catalog ranks sensibly before any judgments or engagement exist.
     /// The intent features are worth less than retrieval together, so a soft slot re-orders good matches but cannot
     /// lift an unrelated pin above them.</summary>
-    public static readonly double[] DefaultWeights = [1.0, 0.6, 0.4, 0.8, 0.3, 0.5, 0.4, 0.3, 0.4];
+    public static readonly double[] DefaultWeights = [1.0, 0.6, 0.4, 0.8, 0.3, 0.3, 0.4, 0.3, 0.4];
 }
