@@ -10,7 +10,7 @@ using Recommender.Ranking.Intent;
 namespace Recommender.Ranking.Tests;
 
 /// <summary>The open-model parser against a local server speaking the OpenAI chat-completions protocol.</summary>
-public sealed class RemoteIntentParserTests : IAsyncLifetime
+public sealed class RemoteIntentParserTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly CatalogVocabulary Vocabulary = CatalogVocabulary.Build(TestCatalog.Pins());
     private static readonly EmbeddedIntentParser Embedded = new(Vocabulary, classifier: null);
@@ -126,6 +126,7 @@ public sealed class RemoteIntentParserTests : IAsyncLifetime
         var watch = Stopwatch.StartNew();
         var intent = await parser.ParseAsync(embedded, Vocabulary, TestContext.Current.CancellationToken);
         watch.Stop();
+        output.WriteLine($"fell back after {watch.ElapsedMilliseconds} ms (timeout 300 ms, server answers after 5,000 ms)");
 
         Assert.Equal(IntentParsers.Fallback, intent.Parser);
         Assert.Equal(50, intent.PriceMax);
