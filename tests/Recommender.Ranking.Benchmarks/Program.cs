@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Recommender.Ranking.Benchmarks;
 using Recommender.Ranking.Intent;
@@ -49,7 +50,8 @@ if (args.Contains("--p99"))
     return 0;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args);
+// The generated benchmark project builds the whole dependency chain: give a busy 2-core machine time for it.
+BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
 return 0;
 
 static string Percentiles(string what, double[] samples)

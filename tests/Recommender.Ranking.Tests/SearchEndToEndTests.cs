@@ -22,8 +22,6 @@ public sealed class SearchEndToEndTests(SearchHostFixture host) : IClassFixture<
         Assert.All(response.Results, r => Assert.True(r.Pin.HasPrice && r.Pin.Price <= max, $"{r.Pin.Title} costs {r.Pin.Price}"));
         Assert.Equal(max, response.Intent.PriceMax);
         Assert.Equal(IntentParsers.Remote, response.Intent.ParsedBy); // the model said 99999; the grammar's bound stood
-        // Every pin at or under the bound that the store holds for this query is reachable: the filter is exact.
-        Assert.True(response.TotalCandidates > 0);
     }
 
     [Theory]

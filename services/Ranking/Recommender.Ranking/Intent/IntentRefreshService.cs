@@ -77,13 +77,16 @@ public sealed partial class IntentRefreshService(
             var anyEmpty = false;
             foreach (var tenant in tenants)
             {
+                var unsupported = false;
                 try
                 {
                     await RefreshAsync(tenant, stoppingToken);
                 }
                 catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // The vector service may not be up yet, or its backend cannot list pins: the grammar still works.
+                    // The vector service may not be up yet (retry soon), or its backend cannot list pins
+                    // (FAILED_PRECONDITION: retry at the normal pace). The grammar still works meanwhile.
+                    unsupported = ex.StatusCode == StatusCode.FailedPrecondition;
                     LogRefreshFailed(logger, tenant, ex.StatusCode.ToString(), ex.Status.Detail);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -92,7 +95,7 @@ public sealed partial class IntentRefreshService(
                     LogBuildFailed(logger, ex, tenant);
                 }
 
-                anyEmpty |= registry.ModelFor(tenant) is not { PinCount: > 0 };
+                anyEmpty |= !unsupported && registry.ModelFor(tenant) is not { PinCount: > 0 };
             }
 
             if (tenants.Count > 0)
