@@ -39,7 +39,7 @@ public static class FuzzTargets
 
     public static void Intent(string query)
     {
-        var intent = QueryIntentParser.Parse(query);
+        var intent = EmbeddedIntentParser.GrammarOnly.Parse(query);
         foreach (var span in intent.Spans)
         {
             if (span.Start < 0 || span.Length < 0 || span.Start + span.Length > intent.NormalizedQuery.Length)

@@ -3,11 +3,13 @@ using Grpc.Net.Client.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts.Vector.V1;
 using Recommender.Embeddings;
 using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Grpc;
+using Recommender.Ranking.Intent;
 using Recommender.Ranking.Pipeline;
 using Recommender.ServiceDefaults.Messaging;
 
@@ -21,6 +23,13 @@ public static class RankingServiceExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.VectorAddress.IsAbsoluteUri, "Ranking:VectorAddress must be an absolute URI.")
             .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Ranking:DefaultPageSize must not exceed MaxPageSize.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<IntentOptions>().BindConfiguration(IntentOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RemoteIntentOptions>().BindConfiguration(RemoteIntentOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => !o.Enabled || o.Endpoint is { IsAbsoluteUri: true },
+                "Intent:Remote:Endpoint must be an absolute URI (e.g. http://localhost:11434/v1) when Intent:Remote:Enabled is true.")
             .ValidateOnStart();
         builder.AddRecommenderEmbeddings();
 
@@ -64,6 +73,19 @@ public static class RankingServiceExtensions
         builder.Services.AddSingleton<PopularityCounter>();
         builder.Services.AddSingleton<FeatureExtractor>();
         builder.Services.AddSingleton<LinearRanker>();
+        builder.Services.AddSingleton<IntentModelRegistry>();
+        builder.Services.AddSingleton<IntentModelBuilder>();
+        builder.Services.AddSingleton<IntentRefreshService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<IntentRefreshService>());
+        builder.Services.AddSingleton(sp =>
+        {
+            var remote = sp.GetRequiredService<IOptions<RemoteIntentOptions>>();
+            return new IntentService(
+                sp.GetRequiredService<IntentModelRegistry>(),
+                remote.Value.Enabled
+                    ? new RemoteIntentParser(RemoteIntentParser.CreateClient(remote.Value), remote, sp.GetRequiredService<ILogger<RemoteIntentParser>>())
+                    : null);
+        });
         builder.Services.AddScoped<SearchPipeline>();
         builder.Services.AddRecommenderConsumers(x => x.AddConsumer<PinEngagedConsumer>());
         return builder;

@@ -10,7 +10,13 @@ namespace Recommender.Ranking.Pipeline;
 /// <summary>Turns hard constraints (explicit filters and those parsed from the query) into a vector-store filter.</summary>
 public static class SearchFilterBuilder
 {
-    public static VectorFilter Build(SearchFilters? filters, ParsedIntent? intent)
+    /// <summary>
+    /// Explicit filters AND the intent's hard constraints: price bounds, excluded brands (every spelling the catalog
+    /// holds), and the mentioned brands when the query required them ("only hp"). Negated words that are not known
+    /// brands are also excluded as brands (harmless when no brand is spelled so, and it keeps "not logitech" working
+    /// before the tenant's vocabulary is learned); the pipeline drops candidates whose text mentions them.
+    /// </summary>
+    public static VectorFilter Build(SearchFilters? filters, ShoppingIntent? intent, CatalogVocabulary? vocabulary = null)
     {
         var filter = new VectorFilter();
         double? min = Max(filters is { HasPriceMin: true } ? filters.PriceMin : null, intent?.PriceMin);
@@ -44,9 +50,12 @@ public static class SearchFilterBuilder
 
         if (intent is not null)
         {
-            // A negated word may be a brand ("not logitech"): exclude it as one. Other negated words are applied to
-            // the candidates' text after retrieval.
-            AddKeyword(filter.MustNot, "brand", intent.NegatedTerms);
+            var spell = vocabulary is null ? (Func<string, IEnumerable<string>>)(b => [b]) : vocabulary.BrandSpellings;
+            AddKeyword(filter.MustNot, "brand", intent.ExcludedBrands.SelectMany(b => spell(b).Append(b)).Concat(intent.NegatedTerms));
+            if (intent.BrandsRequired)
+            {
+                AddKeyword(filter.Must, "brand", intent.Brands.SelectMany(b => spell(b).Append(b)));
+            }
         }
 
         return filter;
@@ -55,7 +64,7 @@ public static class SearchFilterBuilder
     private static void AddKeyword(ICollection<VectorCondition> into, string field, IEnumerable<string> values)
     {
         var match = new KeywordMatch { Field = field };
-        match.Any.Add(values.Where(v => !string.IsNullOrWhiteSpace(v)));
+        match.Any.Add(values.Where(v => !string.IsNullOrWhiteSpace(v)).Distinct(StringComparer.OrdinalIgnoreCase));
         if (match.Any.Count > 0)
         {
             into.Add(new VectorCondition { Keyword = match });

@@ -24,6 +24,7 @@ public sealed partial class SearchPipeline(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     FeatureExtractor featureExtractor,
     LinearRanker ranker,
+    IntentService intentService,
     IOptions<RankingOptions> options,
     ILogger<SearchPipeline> logger)
 {
@@ -33,7 +34,8 @@ public sealed partial class SearchPipeline(
     public async Task<RankingSearchResponse> SearchAsync(
         RankingSearchRequest request, string tenant, int pageSize, DateTime deadline, CancellationToken cancellationToken)
     {
-        var intent = QueryIntentParser.Parse(request.Query);
+        var parsed = await intentService.ParseAsync(tenant, request.Query, cancellationToken);
+        var intent = parsed.Intent;
         var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
         var tokens = TextTokenizer.Tokenize(text);
         var embedding = await embedder.GenerateVectorAsync(text, cancellationToken: cancellationToken);
@@ -43,7 +45,7 @@ public sealed partial class SearchPipeline(
         {
             Tenant = tenant,
             Sparse = ToProto(SparseEncoder.EncodeQuery(tokens)),
-            Filter = SearchFilterBuilder.Build(request.Filters, intent),
+            Filter = SearchFilterBuilder.Build(request.Filters, intent, parsed.Vocabulary),
             Limit = _options.CandidateCount,
             EmbedderVersion = _embedderVersion,
             WithVectors = true,
@@ -51,7 +53,7 @@ public sealed partial class SearchPipeline(
         search.Dense.Add(query);
         var found = await vector.SearchAsync(search, deadline: Deadline(deadline), cancellationToken: cancellationToken);
 
-        var negated = intent.NegatedTerms.Select(TextTokenizer.Normalize).ToHashSet(StringComparer.Ordinal);
+        var negated = intent.NegatedTerms.Select(t => TextTokenizer.Tokenize(t).ToArray()).Where(t => t.Length > 0).ToList();
         var candidates = found.Results
             .Where(r => negated.Count == 0 || !MentionsAny(r.Pin, negated))
             .Select(r => ToCandidate(r, query))
@@ -59,10 +61,13 @@ public sealed partial class SearchPipeline(
 
         var fingerprint = $"{tenant}|{request.Query}|{Convert.ToBase64String(request.Filters?.ToByteArray() ?? [])}|{request.UserId}";
         var offset = PageToken.Read(request.PageToken, fingerprint);
-        var response = Rank(tenant, tokens, candidates, offset, pageSize, fingerprint);
-        response.Intent = ToProto(intent);
-        LogSearch(logger, tenant, response.QueryId, intent.NormalizedQuery, intent.Text, intent.PriceMin, intent.PriceMax,
-            string.Join(",", intent.NegatedTerms), candidates.Count);
+        var response = Rank(tenant, tokens, candidates, offset, pageSize, fingerprint, intent);
+        response.Intent = IntentProto.ToProto(intent);
+        LogSearch(logger, tenant, response.QueryId, intent.NormalizedQuery, intent.Parser, intent.Text,
+            intent.Category ?? "", intent.CategoryConfidence, string.Join("|", intent.Brands), intent.BrandsRequired,
+            string.Join("|", intent.ExcludedBrands), intent.Colour ?? "", intent.Material ?? "", intent.Size ?? "",
+            intent.PriceMin, intent.PriceMax, intent.Currency, intent.PriceSensitive, string.Join("|", intent.NegatedTerms),
+            intent.Sort, candidates.Count, parsed.EmbeddedMs, parsed.TotalMs);
         return response;
     }
 
@@ -83,9 +88,10 @@ public sealed partial class SearchPipeline(
     }
 
     private RankingSearchResponse Rank(
-        string tenant, IReadOnlyList<string> tokens, List<Candidate> candidates, int offset, int pageSize, string fingerprint)
+        string tenant, IReadOnlyList<string> tokens, List<Candidate> candidates, int offset, int pageSize, string fingerprint,
+        ShoppingIntent? intent = null)
     {
-        featureExtractor.Extract(tenant, tokens, candidates);
+        featureExtractor.Extract(tenant, tokens, candidates, intent);
         ranker.Score(candidates);
         candidates.Sort((a, b) =>
         {
@@ -140,10 +146,13 @@ public sealed partial class SearchPipeline(
         return new Candidate(pin, r.Score, dense, r.SparseScore);
     }
 
-    private static bool MentionsAny(Contracts.Catalog.V1.Pin pin, HashSet<string> terms) =>
-        TextTokenizer.Tokenize(pin.Title).Any(terms.Contains)
-        || TextTokenizer.Tokenize(pin.Brand).Any(terms.Contains)
-        || TextTokenizer.Tokenize(pin.Colour).Any(terms.Contains);
+    /// <summary>True when the pin's title, brand or colour holds every word of some negated term.</summary>
+    private static bool MentionsAny(Contracts.Catalog.V1.Pin pin, List<string[]> terms)
+    {
+        var words = TextTokenizer.Tokenize(pin.Title).Concat(TextTokenizer.Tokenize(pin.Brand)).Concat(TextTokenizer.Tokenize(pin.Colour))
+            .ToHashSet(StringComparer.Ordinal);
+        return terms.Any(t => t.All(words.Contains));
+    }
 
     private static Contracts.Vector.V1.SparseVector ToProto(Embeddings.SparseVector sparse)
     {
@@ -153,31 +162,10 @@ public sealed partial class SearchPipeline(
         return proto;
     }
 
-    private static Contracts.Ranking.V1.Intent ToProto(ParsedIntent intent)
-    {
-        var proto = new Contracts.Ranking.V1.Intent
-        {
-            NormalizedQuery = intent.NormalizedQuery,
-            Text = intent.Text,
-            Currency = intent.Currency,
-        };
-        if (intent.PriceMin is { } min)
-        {
-            proto.PriceMin = min;
-        }
-
-        if (intent.PriceMax is { } max)
-        {
-            proto.PriceMax = max;
-        }
-
-        proto.NegatedTerms.Add(intent.NegatedTerms);
-        proto.Spans.Add(intent.Spans.Select(s => new IntentSpan { Slot = s.Slot, Start = s.Start, Length = s.Length, Value = s.Value }));
-        return proto;
-    }
-
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
-        Message = "Search {Tenant} {QueryId} '{Query}' -> text '{Text}', price [{Min}, {Max}], not [{Negated}], {Candidates} candidates")]
+        Message = "Search {Tenant} {QueryId} '{Query}' intent[{Parser}]: text '{Text}', category '{Category}' ({Confidence:F2}), brands [{Brands}] required {BrandsRequired}, not brands [{Excluded}], colour '{Colour}', material '{Material}', size '{Size}', price [{Min}, {Max}] {Currency}, price sensitive {PriceSensitive}, not [{Negated}], sort {Sort}; {Candidates} candidates; parsed in {EmbeddedMs:F3} ms embedded, {TotalMs:F1} ms total")]
     private static partial void LogSearch(
-        ILogger logger, string tenant, string queryId, string query, string text, double? min, double? max, string negated, int candidates);
+        ILogger logger, string tenant, string queryId, string query, string parser, string text, string category, double confidence,
+        string brands, bool brandsRequired, string excluded, string colour, string material, string size, double? min, double? max,
+        string currency, bool priceSensitive, string negated, IntentSort sort, int candidates, double embeddedMs, double totalMs);
 }

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts.Vector.V1;
 using Recommender.ServiceDefaults.Security;
+using Recommender.Contracts;
+using Recommender.ServiceDefaults.Grpc;
 using Recommender.Vector.Storage;
 using SparseVector = Recommender.Embeddings.SparseVector;
 
@@ -90,5 +92,26 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
             EmbedderVersion = stats.EmbedderVersion,
             Backend = stats.Backend,
         };
+    }
+
+    public override async Task<ListPinsResponse> ListPins(ListPinsRequest request, ServerCallContext context)
+    {
+        VectorRequestValidator.Validate(request);
+        if (store is not IPinLister lister)
+        {
+            throw ServiceRuleException.FailedPrecondition("This vector backend cannot list pins.");
+        }
+
+        var pageSize = request.PageSize == 0 ? VectorRequestValidator.DefaultListPageSize : request.PageSize;
+        var afterId = VectorRequestValidator.ReadListToken(request.PageToken);
+        var pins = await lister.ListAsync(request.Tenant, afterId, pageSize, context.CancellationToken);
+        var response = new ListPinsResponse();
+        response.Pins.Add(pins.Select(p => p.ToProto()));
+        if (pins.Count == pageSize)
+        {
+            response.NextPageToken = VectorRequestValidator.CreateListToken(pins[^1].Id);
+        }
+
+        return response;
     }
 }

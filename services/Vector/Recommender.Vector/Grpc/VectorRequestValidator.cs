@@ -8,6 +8,44 @@ namespace Recommender.Vector.Grpc;
 public static class VectorRequestValidator
 {
     public const int MaxIds = 1_000;
+    public const int DefaultListPageSize = 500;
+    public const int MaxListPageSize = 1_000;
+
+    public static void Validate(ListPinsRequest request)
+    {
+        var v = new Violations();
+        RequireTenant(v, request.Tenant);
+        if (request.PageSize < 0 || request.PageSize > MaxListPageSize)
+        {
+            v.Add("page_size", $"Must be between 1 and {MaxListPageSize} (0 means {DefaultListPageSize}).");
+        }
+
+        if (request.PageToken.Length > 0 && ReadListToken(request.PageToken) is null)
+        {
+            v.Add("page_token", "Not a token from a previous ListPins response.");
+        }
+
+        v.ThrowIfAny();
+    }
+
+    /// <summary>The page token is the last id of the previous page, base64url-encoded.</summary>
+    public static string CreateListToken(string lastId) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(lastId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static string? ReadListToken(string token)
+    {
+        if (token.Length == 0)
+        {
+            return null;
+        }
+
+        var padded = token.Replace('-', '+').Replace('_', '/');
+        padded = padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=');
+        var bytes = new byte[padded.Length];
+        return Convert.TryFromBase64String(padded, bytes, out var written) && written > 0
+            ? System.Text.Encoding.UTF8.GetString(bytes, 0, written)
+            : null;
+    }
 
     public static void Validate(SearchRequest request, VectorSearchOptions options)
     {

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using Recommender.Ranking.Benchmarks;
+using Recommender.Ranking.Intent;
+
+// `--p99`: time every parse of the constraint query set individually (after warm-up) and print percentiles of wall
+// time and of the thread's CPU time. Anything else goes to BenchmarkDotNet (e.g. `--filter *`).
+if (args.Contains("--p99"))
+{
+    const int rounds = 50;
+    var set = ConstraintQueries.Load();
+    foreach (var (parser, query) in set)
+    {
+        parser.Parse(query);
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{set.Count} queries x {rounds} rounds = {set.Count * rounds} parses per variant; {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
+    var noClassifier = set.Select(s => (new EmbeddedIntentParser(s.Parser.Vocabulary, null), s.Query)).ToList();
+    var grammarOnly = set.Select(s => (EmbeddedIntentParser.GrammarOnly, s.Query)).ToList();
+    foreach (var (name, variant) in new[] { ("embedded (vocabulary + classifier)", set), ("vocabulary, no classifier", noClassifier), ("grammar only", grammarOnly) })
+    {
+        GC.Collect();
+        var gc0 = GC.CollectionCount(0);
+        var wall = new double[variant.Count * rounds];
+        var cpu = new double[variant.Count * rounds];
+        var n = 0;
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (parser, query) in variant)
+            {
+                var cpuStart = ThreadCpuClock.NowMicroseconds();
+                var started = Stopwatch.GetTimestamp();
+                parser.Parse(query);
+                wall[n] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+                cpu[n++] = ThreadCpuClock.NowMicroseconds() - cpuStart;
+            }
+        }
+
+        Console.WriteLine($"{name}: gen0 GCs {GC.CollectionCount(0) - gc0}");
+        Console.WriteLine(Percentiles("wall time", wall));
+        if (ThreadCpuClock.Available)
+        {
+            Console.WriteLine(Percentiles("thread CPU time", cpu));
+        }
+    }
+
+    return 0;
+}
+
+// The generated benchmark project builds the whole dependency chain: give a busy 2-core machine time for it.
+BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
+return 0;
+
+static string Percentiles(string what, double[] samples)
+{
+    Array.Sort(samples);
+    double P(double q) => samples[Math.Min(samples.Length - 1, (int)Math.Ceiling(q * samples.Length) - 1)];
+    return string.Create(CultureInfo.InvariantCulture,
+        $"  {what,-16} us: p50 {P(0.50):F1}  p90 {P(0.90):F1}  p99 {P(0.99):F1}  p99.9 {P(0.999):F1}  max {samples[^1]:F1}  mean {samples.Average():F1}");
+}
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

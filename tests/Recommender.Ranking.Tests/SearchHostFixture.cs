@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Recommender.Contracts;
+using Recommender.Contracts.Ranking.V1;
+using Recommender.Contracts.Vector.V1;
+using Recommender.Embeddings;
+using Recommender.Ranking.Intent;
+using Recommender.ServiceDefaults.Hosting;
+using Recommender.ServiceDefaults.Messaging;
+using Recommender.Vector;
+
+namespace Recommender.Ranking.Tests;
+
+/// <summary>
+/// The vector service (embedded store) and the ranking service in one Kestrel host on a loopback port, talking to each
+/// other over real gRPC, loaded with the 3,000-pin Icecat sample through the vector Upsert RPC. The remote intent
+/// parser is on and points at a local OpenAI-compatible server whose answers each test can set.
+/// </summary>
+public sealed class SearchHostFixture : IAsyncLifetime
+{
+    public const string Tenant = "e2e";
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "recommender-intent-e2e-" + Guid.NewGuid().ToString("N"));
+    private WebApplication? _app;
+
+    public FakeChatServer Chat { get; private set; } = null!;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public RankingService.RankingServiceClient Ranking { get; private set; } = null!;
+
+    public VectorService.VectorServiceClient Vector { get; private set; } = null!;
+
+    public IReadOnlyList<PinData> Pins { get; } = TestData.IcecatSample;
+
+    public IServiceProvider Services => _app!.Services;
+
+    /// <summary>What the fake model answers by default: a valid intent that contradicts the query's hard constraints
+    /// (a huge price_max, no exclusions); the merge must keep the grammar's.</summary>
+    public static Task ContradictingAnswer(Microsoft.AspNetCore.Http.HttpContext ctx) => FakeChatServer.Content(ctx,
+        """{"category":null,"brands":[],"excluded_brands":[],"colour":null,"material":null,"size":null,"price_min":null,"price_max":99999,"currency":"USD","price_sensitive":false,"negated_terms":[],"sort":"relevance"}""");
+
+    public async ValueTask InitializeAsync()
+    {
+        Chat = await FakeChatServer.StartAsync();
+        Chat.Answer = ContradictingAnswer;
+        var port = FreePort();
+        var address = $"http://127.0.0.1:{port}";
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:Transport"] = "InMemory",
+            ["Vector:Backend"] = "Embedded",
+            ["Vector:Embedded:DataPath"] = _dataPath,
+            ["Ranking:VectorAddress"] = address,
+            ["Ranking:DefaultTenant"] = Tenant,
+            ["Intent:Remote:Enabled"] = "true",
+            ["Intent:Remote:Endpoint"] = Chat.Endpoint.ToString(),
+            ["Intent:Remote:Model"] = "qwen2.5-intent",
+            // Generous for a loaded 2-core test machine; the tight 300 ms default is covered by RemoteIntentParserTests.
+            ["Intent:Remote:TimeoutMs"] = "2000",
+        });
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        builder.AddRecommenderDefaults();
+        builder.AddVectorServices();
+        builder.AddRankingServices();
+        builder.AddRecommenderMessaging();
+        _app = builder.Build();
+        _app.MapRecommenderDefaults();
+        _app.MapVectorEndpoints();
+        _app.MapRankingEndpoints();
+        await _app.StartAsync();
+
+        Channel = GrpcChannel.ForAddress(address);
+        Ranking = new RankingService.RankingServiceClient(Channel);
+        Vector = new VectorService.VectorServiceClient(Channel);
+        await SeedAsync();
+
+        // Learn the tenant's vocabulary now rather than waiting for the background refresher's timer.
+        await _app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(Tenant, CancellationToken.None);
+
+        // One search to warm the paths (JIT, HTTP connections) so the tests measure behaviour, not cold start.
+        await Ranking.SearchAsync(new Contracts.Ranking.V1.SearchRequest { Tenant = Tenant, Query = "warm up" });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        await Chat.DisposeAsync();
+        if (Directory.Exists(_dataPath))
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
+    }
+
+    private async Task SeedAsync()
+    {
+        var generator = _app!.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        var version = generator.ModelVersion();
+        foreach (var batch in Pins.Chunk(500))
+        {
+            var pins = batch.Select(p => p with { Tenant = Tenant, Version = 1 }).ToList();
+            var embeddings = await generator.GenerateAsync(pins.Select(PinText.Of));
+            var request = new UpsertRequest();
+            for (var i = 0; i < pins.Count; i++)
+            {
+                var sparse = SparseEncoder.EncodeDocument(TextTokenizer.Tokenize(PinText.Lexical(pins[i])));
+                var point = new VectorPoint { Pin = pins[i].ToProto(), EmbedderVersion = version, Sparse = new Contracts.Vector.V1.SparseVector() };
+                point.Dense.Add(embeddings[i].Vector.ToArray());
+                point.Sparse.Indices.Add(sparse.Indices.Select(x => (uint)x));
+                point.Sparse.Values.Add(sparse.Values);
+                request.Points.Add(point);
+            }
+
+            var response = await Vector.UpsertAsync(request);
+            Assert.Equal(pins.Count, response.Applied);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
