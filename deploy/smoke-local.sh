@@ -6,7 +6,9 @@
 #  2. Starts a private RabbitMQ on 127.0.0.1 (../shared/tools/rabbitmq-local.sh) and the three published hosts with
 #     docker-compose.yml's environment (hosts rewritten to 127.0.0.1, VECTOR_BACKEND=Embedded since no Qdrant server
 #     exists here), as uid 65534 over read-only app folders, with only a writable /tmp and data folder.
-#  3. Waits on deploy/docker/healthcheck.sh, ingests 500 sample pins over Ingestion's JSON API and searches Ranking.
+#  3. Waits on deploy/docker/healthcheck.sh, ingests 500 sample pins over Ingestion's JSON API with the compose file's
+#     demo admin key and searches Ranking with its storefront key (Ranking calls Vector with the service key); checks
+#     that a call without a key, and the storefront key at Ingestion (which lists only admin keys), get 401.
 # Needs: root (setpriv to drop privileges), rabbitmq-server (apt), python3 with PyYAML, docker-compose (apt).
 # Usage: deploy/smoke-local.sh [work-dir]     Exit 0 when the search returns the ingested pins.
 set -euo pipefail
@@ -82,15 +84,25 @@ for port in 5300 5200 5100; do
   done
 done
 
+# The local demo keys documented in docker-compose.yml's header (the tenant comes from the key: "default").
+demo_key() { grep -oE "^#\s+$1\s+rk_[0-9a-f]{64}" "$root/docker-compose.yml" | grep -oE 'rk_[0-9a-f]{64}'; }
+admin_key=$(demo_key admin); storefront_key=$(demo_key storefront)
 python3 -c "
 import gzip, itertools, json, sys
 with gzip.open(sys.argv[1], 'rt') as f:
-    json.dump({'tenant': 'smoke', 'pins': [json.loads(l) for l in itertools.islice(f, 500)]}, sys.stdout)
+    json.dump({'pins': [json.loads(l) for l in itertools.islice(f, 500)]}, sys.stdout)
 " "$root/services/Embedded/SampleData/icecat-sample.jsonl.gz" > "$work/batch.json"
-curl -sf -m 60 -X POST http://127.0.0.1:5200/v1/pins:upsert -H 'content-type: application/json' --data @"$work/batch.json"; echo
+status() { curl -s -o /dev/null -w '%{http_code}' -m 10 "$@"; }
+anonymous=$(status -X POST http://127.0.0.1:5100/v1/search -H 'content-type: application/json' -d '{"query":"ink"}')
+storefront_ingest=$(status -X POST http://127.0.0.1:5200/v1/pins:upsert -H "x-api-key: $storefront_key" \
+  -H 'content-type: application/json' -d '{"pins":[]}')
+echo "search without a key: HTTP $anonymous; ingest with the storefront key: HTTP $storefront_ingest"
+[[ $anonymous == 401 && $storefront_ingest == 401 ]] || { echo "auth not enforced as expected"; echo "smoke: 0 passed, 1 failed"; exit 1; }
+curl -sf -m 60 -X POST http://127.0.0.1:5200/v1/pins:upsert -H "x-api-key: $admin_key" -H 'content-type: application/json' \
+  --data @"$work/batch.json"; echo
 for i in $(seq 30); do
-  result=$(curl -sf -m 10 -X POST http://127.0.0.1:5100/v1/search -H 'content-type: application/json' \
-    -d '{"tenant":"smoke","query":"hp cyan ink","pageSize":3}' || true)
+  result=$(curl -sf -m 10 -X POST http://127.0.0.1:5100/v1/search -H "x-api-key: $storefront_key" -H 'content-type: application/json' \
+    -d '{"query":"hp cyan ink","pageSize":3}' || true)
   if [[ "$result" == *'"id":"icecat-'* ]]; then
     echo "search: $(echo "$result" | python3 -c "import sys, json; print([r['pin']['title'] for r in json.load(sys.stdin)['results']])")"
     if grep -iE '\b(warn|fail)' "$work"/{vector,ingestion,ranking}.log; then echo "warnings above"; fi

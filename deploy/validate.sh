@@ -52,7 +52,8 @@ compose_config() {
   ensure_tool docker-compose docker-compose || return 1
   docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /'
   # -q: validate only. The file must work without an .env file, so run with a clean environment for its variables.
-  env -u RABBITMQ_USER -u RABBITMQ_PASSWORD -u VECTOR_BACKEND -u RECOMMENDER_TAG \
+  env -u RABBITMQ_USER -u RABBITMQ_PASSWORD -u VECTOR_BACKEND -u RECOMMENDER_TAG -u RECOMMENDER_AUTH_MODE -u RECOMMENDER_TENANT \
+    -u RECOMMENDER_ADMIN_KEY -u RECOMMENDER_SERVICE_KEY -u RECOMMENDER_ADMIN_KEY_HASH -u RECOMMENDER_STOREFRONT_KEY_HASH -u RECOMMENDER_SERVICE_KEY_HASH \
     docker-compose -f docker-compose.yml "${profile_args[@]}" config -q || return 1
   echo "services: $(docker-compose -f docker-compose.yml config --services | sort | tr '\n' ' ')"
 }

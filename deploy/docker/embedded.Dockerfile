@@ -22,8 +22,12 @@ RUN dotnet publish services/Embedded/Recommender.Embedded.csproj -c Release --no
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
 WORKDIR /app
-# appsettings.json binds 127.0.0.1 for a developer machine; in a container listen on all interfaces.
+# appsettings.json binds 127.0.0.1 for a developer machine; in a container listen on all interfaces. Its
+# Auth:Mode=Development (no authentication) is safe only on 127.0.0.1, so the image requires API keys instead:
+# pass Auth__Keys__* (and a Service key as Ranking__VectorApiKey), or -e Auth__Mode=Development with ports published
+# on 127.0.0.1 only (docs/deploy.md, "Keys and auth in compose/k8s").
 ENV ASPNETCORE_HTTP_PORTS= \
+    Auth__Mode=ApiKeys \
     Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5001 \
     Kestrel__Endpoints__Http__Url=http://0.0.0.0:5000 \
     Vector__Embedded__DataPath=/var/lib/recommender/vector

@@ -23,6 +23,39 @@ public class ConfigConsistencyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void OptionCatalog_ListOfObjects_BindsIndexedMembersOfTheElementType()
+    {
+        var ranking = OptionCatalog.ForHost("Recommender.Ranking.Host");
+
+        Assert.Equal(typeof(string), ranking.Find("Auth:Keys:0:Hash")!.Type);
+        Assert.Equal("ApiKeyRole", ranking.Find("auth:keys:12:role")!.Type.Name);
+        Assert.Equal(typeof(int?), ranking.Find("Auth:Keys:3:PermitsPerSecond")!.Type);
+        Assert.Null(ranking.Find("Auth:Keys:0:Hsh"));
+        Assert.Null(ranking.Find("Auth:Keys:0"));
+        Assert.Null(ranking.Find("Auth:Keys:first:Hash"));
+        Assert.Null(ranking.Find("Auth:Keys:-1:Hash"));
+        Assert.True(ranking.Binds("Auth:Keys:0"));
+        var keys = Assert.Single(ranking.Collections, c => c.Path == "Auth:Keys");
+        Assert.Equal(["Id", "Tenant", "Hash"], keys.RequiredMembers);
+        Assert.Equal(("Auth:Keys:2", "Hash"), ranking.ElementOf("Auth:Keys:2:Hash") is { } e ? (e.Element, e.Member) : default);
+    }
+
+    [Fact]
+    public void OptionCatalog_DictionariesArraysAndUntypedCollections_BindWhatTheBinderBinds()
+    {
+        var catalog = OptionCatalog.FromTypes("test", [typeof(CollectionOptions)]);
+
+        Assert.Equal(typeof(string), catalog.Find("Shape:Tags:0")!.Type);
+        Assert.Null(catalog.Find("Shape:Tags:0:Name"));
+        Assert.Equal(typeof(int), catalog.Find("Shape:Limits:any-name")!.Type);
+        Assert.Equal(typeof(Uri), catalog.Find("Shape:Peers:eu:Address")!.Type);
+        Assert.Null(catalog.Find("Shape:Peers:eu:Adress"));
+        Assert.Equal(typeof(bool), catalog.Find("Shape:Nested:1:0:Enabled")!.Type);
+        Assert.NotNull(catalog.Find("Shape:Anything:a:b:c"));
+        Assert.Equal(["Name"], Assert.Single(catalog.Collections, c => c.Path == "Shape:Items").RequiredMembers);
+    }
+
+    [Fact]
     public void Dockerfiles_EachService_MatchesTheProjectItBuilds()
     {
         var checks = DeployChecks.ForRepository();
@@ -80,6 +113,36 @@ public class ConfigConsistencyTests(ITestOutputHelper output)
 
         Assert.Equal(3, k8s.Containers().Count(c => c.Workload.StartsWith("Deployment/", StringComparison.Ordinal)));
         Assert.True(problems.Count == 0, DeployFiles.Describe(problems));
+    }
+
+    private sealed class CollectionOptions
+    {
+        public const string Section = "Shape";
+
+        public string[] Tags { get; set; } = [];
+
+        public Dictionary<string, int> Limits { get; set; } = [];
+
+        public Dictionary<string, Peer> Peers { get; set; } = [];
+
+        public List<List<Peer>> Nested { get; set; } = [];
+
+        public List<Peer> Items { get; set; } = [];
+
+        public System.Collections.ArrayList Anything { get; set; } = [];
+    }
+
+    private sealed class Peer
+    {
+        [System.ComponentModel.DataAnnotations.Required]
+        public string Name { get; set; } = "";
+
+        [System.ComponentModel.DataAnnotations.Required]
+        public string Region { get; set; } = "eu";
+
+        public Uri? Address { get; set; }
+
+        public bool Enabled { get; set; }
     }
 
     private void Report(DeployChecks checks)

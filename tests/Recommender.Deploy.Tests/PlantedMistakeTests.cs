@@ -129,6 +129,106 @@ public class PlantedMistakeTests
         Assert.Contains("Vector__Qdrant__Collection is not an option", problem, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Auth__Keys__0__Hsh")]
+    [InlineData("Auth__Keys__admin__Hash")]
+    [InlineData("Auth__Keys__01__Hash")]
+    [InlineData("Auth__Keys__0__Hash__Value")]
+    public void ComposeEnvironment_BadIndexedOptionName_IsReported(string name)
+    {
+        var checks = DeployChecks.ForRepository();
+        var compose = DeployFiles.Compose();
+        Assert.Empty(checks.CheckComposeEnvironment(compose));
+
+        compose.Services["ranking"].Environment[name] = "sha256:" + new string('0', 64);
+
+        var problem = Assert.Single(checks.CheckComposeEnvironment(compose));
+        Assert.Contains($"service ranking: {name} is not an option that Recommender.Ranking.Host reads", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ComposeEnvironment_IndexedEnumValueMisspelled_IsReported()
+    {
+        var checks = DeployChecks.ForRepository();
+        var compose = DeployFiles.Compose();
+
+        compose.Services["ranking"].Environment["Auth__Keys__1__Role"] = "Storefrnt";
+
+        var problem = Assert.Single(checks.CheckComposeEnvironment(compose));
+        Assert.Contains("Auth__Keys__1__Role=Storefrnt: not one of Storefront, Admin, Service (Recommender.ServiceDefaults.Security.AuthOptions.Role)", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KubernetesEnvironment_KeyEntryWithoutItsHash_IsReported()
+    {
+        var checks = DeployChecks.ForRepository();
+        var k8s = DeployFiles.Render("deploy/k8s/overlays/production");
+        Assert.Empty(checks.CheckKubernetesEnvironment(k8s));
+
+        var ranking = k8s.Find("Deployment", "ranking")!.Map("spec")!.Map("template")!.Map("spec")!.Maps("containers").Single();
+        ranking.List("env").RemoveAll(e => e is Dictionary<object, object?> m && m.Str("name") == "Auth__Keys__1__Hash");
+
+        var problem = Assert.Single(checks.CheckKubernetesEnvironment(k8s));
+        Assert.Contains("Deployment/ranking container ranking: Auth__Keys__1 sets Id, Role, Tenant but not Hash (required by ApiKeyEntry)", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ComposeEnvironment_ApiKeysModeWithoutKeys_IsReportedUnlessDevelopment()
+    {
+        var checks = DeployChecks.ForRepository();
+        var compose = DeployFiles.Compose();
+        var vector = compose.Services["vector"].Environment;
+        foreach (var key in vector.Keys.Where(k => k.StartsWith("Auth__Keys__", StringComparison.Ordinal)).ToList())
+        {
+            vector.Remove(key);
+        }
+
+        var problem = Assert.Single(checks.CheckComposeEnvironment(compose));
+        Assert.Contains("service vector: Auth__Mode is ApiKeys but no Auth__Keys__N__* key is configured", problem, StringComparison.Ordinal);
+
+        vector["Auth__Mode"] = "Development";
+        Assert.Empty(checks.CheckComposeEnvironment(compose));
+    }
+
+    [Fact]
+    public void ComposeEnvironment_RankingWithoutVectorKey_IsReported()
+    {
+        var checks = DeployChecks.ForRepository();
+        var compose = DeployFiles.Compose();
+
+        compose.Services["ranking"].Environment.Remove("Ranking__VectorApiKey");
+
+        var problem = Assert.Single(checks.CheckComposeEnvironment(compose));
+        Assert.Contains("service ranking: Ranking__VectorApiKey is not set while Auth__Mode is ApiKeys", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ComposeFile_DevelopmentAuthMode_IsConsistentAndAMisspelledModeIsReported()
+    {
+        var checks = DeployChecks.ForRepository();
+        var development = ComposeFile.Load(RepoPaths.Of("docker-compose.yml"), new Dictionary<string, string> { ["RECOMMENDER_AUTH_MODE"] = "Development" });
+        var misspelled = ComposeFile.Load(RepoPaths.Of("docker-compose.yml"), new Dictionary<string, string> { ["RECOMMENDER_AUTH_MODE"] = "Dev" });
+
+        Assert.Equal("Development", development.Services["vector"].Environment["Auth__Mode"]);
+        Assert.Empty(checks.CheckComposeEnvironment(development));
+        var problems = checks.CheckComposeEnvironment(misspelled);
+        Assert.Equal(3, problems.Count);
+        Assert.All(problems, p => Assert.Contains("Auth__Mode=Dev: not one of ApiKeys, Development", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ComposeEnvironment_ToolVariableMisspelled_IsReported()
+    {
+        var checks = DeployChecks.ForRepository();
+        var compose = DeployFiles.Compose();
+        Assert.Contains("RECOMMENDER_API_KEY", compose.Services["seed"].Environment.Keys);
+
+        compose.Services["seed"].Environment["RECOMMENDER_APIKEY"] = compose.Services["seed"].Environment["RECOMMENDER_API_KEY"];
+
+        var problem = Assert.Single(checks.CheckComposeEnvironment(compose));
+        Assert.Contains("service seed: sets RECOMMENDER_APIKEY but cli's host is not built here", problem, StringComparison.Ordinal);
+    }
+
     /// <summary>Stands in for the real Vector:Qdrant options: binds Endpoint (as the manifests do) but calls the
     /// collection CollectionName.</summary>
     private sealed class LandedQdrantOptions

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Recommender.ServiceDefaults.Security;
 
 namespace Recommender.Deploy.Tests.Infrastructure;
 
@@ -138,7 +139,7 @@ public sealed partial class DeployChecks
                 problems.Add($"{where}: the final stage runs as root (add USER $APP_UID)");
             }
 
-            CheckEnvironment(where + " ENV", df, df.Environment.Select(kv => (kv.Key, (string?)kv.Value)), _ => null, problems);
+            CheckEnvironment(where + " ENV", df, df.Environment.Select(kv => (kv.Key, (string?)kv.Value)), _ => null, problems, deployment: false);
         }
 
         return problems;
@@ -315,14 +316,30 @@ public sealed partial class DeployChecks
         return problems;
     }
 
+    /// <param name="deployment">True for a deployment's environment (compose, k8s): it completes the image's own
+    /// settings, so what the service needs to start (and to call its peers) can be checked on the sum.</param>
     private void CheckEnvironment(
         string where,
         Dockerfile df,
         IEnumerable<(string Key, string? Value)> environment,
         Func<string, (string Target, int? Grpc)?> resolve,
-        List<string> problems)
+        List<string> problems,
+        bool deployment = true)
     {
-        var entries = environment.ToList();
+        var entries = new List<(string Key, string? Value)>();
+        var tool = KnownNames.ToolEnvironment.GetValueOrDefault(df.Name) ?? [];
+        foreach (var entry in environment)
+        {
+            if (tool.FirstOrDefault(t => t.Name == entry.Key) is { Reader: not null } known)
+            {
+                Notes.Add($"{where}: {entry.Key} is read by {known.Reader}");
+            }
+            else
+            {
+                entries.Add(entry);
+            }
+        }
+
         var catalog = CatalogFor(df);
         if (catalog is null)
         {
@@ -365,6 +382,79 @@ public sealed partial class DeployChecks
             }
 
             problems.Add($"{where}: {key} is not an option that {catalog.Name} reads (sections: {string.Join(", ", catalog.Sections)})");
+        }
+
+        // What the service will see: the image's settings under the deployment's environment. A value from a Secret
+        // or another ConfigMap key (valueFrom) is present but unknown here (null).
+        var effective = deployment ? df.Settings() : new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in entries)
+        {
+            effective[key.Replace("__", ":", StringComparison.Ordinal)] = value;
+        }
+
+        CheckCollectionElements(where, catalog, effective, problems);
+        if (deployment)
+        {
+            CheckAuthentication(where, catalog, effective, problems);
+        }
+    }
+
+    /// <summary>Every element of a bound list (Auth__Keys__0__*, Auth__Keys__1__*, ...) sets the members its type
+    /// requires; a missing one fails the service's option validation at start.</summary>
+    private static void CheckCollectionElements(string where, OptionCatalog catalog, Dictionary<string, string?> settings, List<string> problems)
+    {
+        var elements = settings.Keys
+            .Select(k => catalog.ElementOf(k))
+            .OfType<(string Element, string Member, OptionCollection Collection)>()
+            .GroupBy(e => e.Element, StringComparer.OrdinalIgnoreCase);
+        foreach (var element in elements)
+        {
+            var collection = element.First().Collection;
+            var set = element.Select(e => e.Member).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var missing = collection.RequiredMembers.Where(m => !set.Contains(m)).ToList();
+            if (missing.Count > 0)
+            {
+                var name = element.Key.Replace(":", "__", StringComparison.Ordinal);
+                problems.Add($"{where}: {name} sets {string.Join(", ", set.Order(StringComparer.Ordinal))} but not {string.Join(", ", missing)} (required by {collection.ElementType.Name})");
+            }
+        }
+    }
+
+    /// <summary>A service that authenticates with API keys (Auth:Mode ApiKeys, the default) refuses to start without
+    /// keys, and the options in <see cref="KnownNames.RequiredWithApiKeys"/> must then be set.</summary>
+    private static void CheckAuthentication(string where, OptionCatalog catalog, Dictionary<string, string?> settings, List<string> problems)
+    {
+        if (!catalog.Binds(AuthKeys))
+        {
+            return;
+        }
+
+        AuthMode mode;
+        if (!settings.TryGetValue("Auth:Mode", out var value))
+        {
+            mode = new AuthOptions().Mode;
+        }
+        else if (value is null || !Enum.TryParse(value, ignoreCase: true, out mode))
+        {
+            return; // from a secret (unknown here), or already reported as not a valid AuthMode
+        }
+
+        if (mode != AuthMode.ApiKeys)
+        {
+            return;
+        }
+
+        if (!settings.Keys.Any(k => catalog.ElementOf(k) is { } e && e.Collection.Path.Equals(AuthKeys, StringComparison.OrdinalIgnoreCase)))
+        {
+            problems.Add($"{where}: Auth__Mode is {mode}{(value is null ? " (the default)" : "")} but no Auth__Keys__N__* key is configured, so the service refuses to start");
+        }
+
+        foreach (var (key, reason) in KnownNames.RequiredWithApiKeys)
+        {
+            if (catalog.Find(key) is not null && settings.TryGetValue(key, out var v) is var found && (!found || v == ""))
+            {
+                problems.Add($"{where}: {key.Replace(":", "__", StringComparison.Ordinal)} is not set while Auth__Mode is ApiKeys: {reason}");
+            }
         }
     }
 
@@ -455,6 +545,8 @@ public sealed partial class DeployChecks
 
         return OptionCatalog.ForHost(df.EntryAssembly);
     }
+
+    private const string AuthKeys = AuthOptions.Section + ":" + nameof(AuthOptions.Keys);
 
     [GeneratedRegex(@"^(?:.+/)?recommender/(?<n>[a-z0-9-]+)(?::[^/]+)?$")]
     private static partial Regex RecommenderImage();

@@ -140,6 +140,29 @@ public sealed partial class Dockerfile
         return endpoints;
     }
 
+    /// <summary>The configuration baked into the image, ':'-separated keys: the project's appsettings.json, then the
+    /// image's ENV. The deployment's environment goes on top of this.</summary>
+    public Dictionary<string, string?> Settings()
+    {
+        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (PublishedProject is not null && File.Exists(RepoPaths.Of(PublishedProject)))
+        {
+            var settings = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(RepoPaths.Of(PublishedProject))!, "appsettings.json");
+            if (File.Exists(settings))
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(settings));
+                Flatten(json.RootElement, null, result);
+            }
+        }
+
+        foreach (var (key, value) in Environment)
+        {
+            result[key.Replace("__", ":", StringComparison.Ordinal)] = value;
+        }
+
+        return result;
+    }
+
     /// <summary>Assembly name of a csproj: its AssemblyName property, else its file name.</summary>
     public static string AssemblyNameOf(string csprojPath)
     {
@@ -202,4 +225,31 @@ public sealed partial class Dockerfile
 
     [GeneratedRegex(@"dotnet publish (?<p>\S+\.csproj)")]
     private static partial Regex Publish();
+
+    private static void Flatten(JsonElement element, string? path, Dictionary<string, string?> into)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    Flatten(property.Value, path is null ? property.Name : $"{path}:{property.Name}", into);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    Flatten(item, $"{path}:{i++}", into);
+                }
+
+                break;
+            case JsonValueKind.Null:
+                break;
+            default:
+                into[path!] = element.ValueKind == JsonValueKind.String ? element.GetString() : element.GetRawText();
+                break;
+        }
+    }
 }

@@ -40,6 +40,19 @@ public static partial class KnownNames
         ["services/Cli/Recommender.Cli.csproj"] = "the CLI (import command used by the seeding job)",
     };
 
+    /// <summary>Environment variables a tool image (not a service host with options classes) reads, by Dockerfile name.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<(string Name, string Reader)>> ToolEnvironment { get; } =
+        new Dictionary<string, IReadOnlyList<(string Name, string Reader)>>
+        {
+            ["cli"] = [("RECOMMENDER_API_KEY", "the CLI (default of --api-key)")],
+        };
+
+    /// <summary>Options a service must have when it authenticates callers with API keys (Auth:Mode=ApiKeys).</summary>
+    public static IReadOnlyList<(string Key, string Reason)> RequiredWithApiKeys { get; } =
+    [
+        ("Ranking:VectorApiKey", "Ranking's calls to the vector service would carry no key and be refused (set a Service key)"),
+    ];
+
     public static string? FrameworkReader(string key) =>
         Framework.FirstOrDefault(f => f.Pattern.IsMatch(key)).Reader;
 
