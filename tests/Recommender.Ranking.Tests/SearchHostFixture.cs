@@ -1,3 +1,6 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Recommender.ServiceDefaults.Security;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
@@ -61,7 +64,18 @@ public sealed class SearchHostFixture : IAsyncLifetime
             ["Vector:Backend"] = "Embedded",
             ["Vector:Embedded:DataPath"] = _dataPath,
             ["Ranking:VectorAddress"] = address,
-            ["Ranking:DefaultTenant"] = Tenant,
+            // Real API-key auth: the test's storefront key for the tenant, and the service key Ranking uses for Vector.
+            ["Auth:Mode"] = "ApiKeys",
+            ["Auth:Keys:0:Id"] = "e2e-storefront",
+            ["Auth:Keys:0:Tenant"] = Tenant,
+            ["Auth:Keys:0:Role"] = "Storefront",
+            ["Auth:Keys:0:Hash"] = ApiKeyHasher.Hash(StorefrontKey),
+            ["Auth:Keys:1:Id"] = "service",
+            ["Auth:Keys:1:Tenant"] = "*",
+            ["Auth:Keys:1:Role"] = "Service",
+            ["Auth:Keys:1:Hash"] = ApiKeyHasher.Hash(ServiceKey),
+            ["Ranking:VectorApiKey"] = ServiceKey,
+            ["Intent:PrewarmTenants:0"] = Tenant,
             ["Intent:Remote:Enabled"] = "true",
             ["Intent:Remote:Endpoint"] = Chat.Endpoint.ToString(),
             ["Intent:Remote:Model"] = "qwen2.5-intent",
@@ -80,8 +94,8 @@ public sealed class SearchHostFixture : IAsyncLifetime
         await _app.StartAsync();
 
         Channel = GrpcChannel.ForAddress(address);
-        Ranking = new RankingService.RankingServiceClient(Channel);
-        Vector = new VectorService.VectorServiceClient(Channel);
+        Ranking = new RankingService.RankingServiceClient(WithKey(Channel, StorefrontKey));
+        Vector = new VectorService.VectorServiceClient(WithKey(Channel, ServiceKey));
         await SeedAsync();
 
         // Learn the tenant's vocabulary now rather than waiting for the background refresher's timer.
@@ -90,6 +104,17 @@ public sealed class SearchHostFixture : IAsyncLifetime
         // One search to warm the paths (JIT, HTTP connections) so the tests measure behaviour, not cold start.
         await Ranking.SearchAsync(new Contracts.Ranking.V1.SearchRequest { Tenant = Tenant, Query = "warm up" });
     }
+
+    public static string StorefrontKey { get; } = ApiKeyHasher.NewKey();
+
+    public static string ServiceKey { get; } = ApiKeyHasher.NewKey();
+
+    private static CallInvoker WithKey(GrpcChannel channel, string key) =>
+        channel.CreateCallInvoker().Intercept(metadata =>
+        {
+            metadata.Add("x-api-key", key);
+            return metadata;
+        });
 
     public async ValueTask DisposeAsync()
     {

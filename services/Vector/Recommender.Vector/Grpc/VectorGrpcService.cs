@@ -97,6 +97,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
     public override async Task<ListPinsResponse> ListPins(ListPinsRequest request, ServerCallContext context)
     {
         VectorRequestValidator.Validate(request);
+        TenantAccess.Resolve(context, request.Tenant);
         if (store is not IPinLister lister)
         {
             throw ServiceRuleException.FailedPrecondition("This vector backend cannot list pins.");
