@@ -393,7 +393,9 @@ public sealed partial class DeployChecks
         }
 
         CheckCollectionElements(where, catalog, effective, problems);
-        if (deployment)
+
+        // A tool image (the CLI) serves nothing: it may link the services' options but never authenticates callers.
+        if (deployment && !KnownNames.ToolEnvironment.ContainsKey(df.Name))
         {
             CheckAuthentication(where, catalog, effective, problems);
         }
