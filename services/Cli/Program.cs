@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Recommender.Cli.Commands;
+
+// Thin registration: each command lives in Commands/ and builds itself.
+var root = new RootCommand("Recommender command-line tools: import catalogs, train and evaluate models.");
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(TrainEmbedderCommand.Create());
+root.Subcommands.Add(EvalEmbedderCommand.Create());
+return await root.Parse(args).InvokeAsync();
