@@ -14,20 +14,20 @@ public static class TrainEmbedderCommand
         var judgments = new Option<string?>("--judgments") { Description = "Judgments JSONL; only the train split is used." };
         var output = new Option<string>("--out") { Description = "Folder to write manifest.json and weights.bin to.", Required = true };
         var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the pairs.", DefaultValueFactory = _ => 4 };
-        var dims = new Option<int>("--dims") { Description = "Vector width.", DefaultValueFactory = _ => 128 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the pairs.", DefaultValueFactory = _ => 2 };
+        var dims = new Option<int>("--dims") { Description = "Vector width.", DefaultValueFactory = _ => 256 };
         var buckets = new Option<int>("--buckets-log2") { Description = "log2 of the embedding table's rows.", DefaultValueFactory = _ => 18 };
-        var batch = new Option<int>("--batch") { Description = "Pairs per batch (in-batch negatives).", DefaultValueFactory = _ => 512 };
-        var lr = new Option<float>("--lr") { Description = "Adagrad learning rate.", DefaultValueFactory = _ => 0.2f };
+        var batch = new Option<int>("--batch") { Description = "Pairs per batch (in-batch negatives).", DefaultValueFactory = _ => 256 };
+        var lr = new Option<float>("--lr") { Description = "Adagrad learning rate.", DefaultValueFactory = _ => 0.01f };
         var temperature = new Option<float>("--temperature") { Description = "Softmax temperature.", DefaultValueFactory = _ => 0.05f };
         var positive = new Option<float>("--positive-label") { Description = "Judgments at or above this label are positives.", DefaultValueFactory = _ => 2.33f };
         var repeats = new Option<int>("--judgment-repeats") { Description = "Times each judged pair appears per epoch.", DefaultValueFactory = _ => 2 };
         var removeSpan = new Option<float>("--remove-span") { Description = "Chance a pseudo-query span is cut from its title.", DefaultValueFactory = _ => 0.5f };
         var hardNegatives = new Option<int>("--hard-negatives") { Description = "Mine a hard negative among the top N lexical matches of each judged query (0: off).", DefaultValueFactory = _ => 30 };
-        var initNonZeros = new Option<int>("--init-nonzeros") { Description = "Non-zero +-1 entries per table row at the start.", DefaultValueFactory = _ => 2 };
+        var initNonZeros = new Option<int>("--init-nonzeros") { Description = "Non-zero +-1 entries per table row at the start.", DefaultValueFactory = _ => 1 };
         var charMin = new Option<int>("--char-min") { Description = "Smallest character n-gram (0: none).", DefaultValueFactory = _ => 3 };
-        var charMax = new Option<int>("--char-max") { Description = "Largest character n-gram.", DefaultValueFactory = _ => 4 };
-        var charGram = new Option<float>("--char-gram-weight") { Description = "Weight of each character n-gram (0: share 1 per word).", DefaultValueFactory = _ => 0f };
+        var charMax = new Option<int>("--char-max") { Description = "Largest character n-gram.", DefaultValueFactory = _ => 3 };
+        var charGram = new Option<float>("--char-gram-weight") { Description = "Weight of each character n-gram (0: share 1 per word).", DefaultValueFactory = _ => 0.35f };
         var spans = new Option<int>("--span-queries") { Description = "Pseudo-queries per product per epoch.", DefaultValueFactory = _ => 1 };
 
         var command = new Command("train-embedder", "Train the in-house embedder on catalog files (and optionally judgments).")

@@ -17,7 +17,7 @@ public sealed record FeatureSpec
     /// <summary>Smallest character n-gram (0 turns them off).</summary>
     public int CharMin { get; init; } = 3;
 
-    public int CharMax { get; init; } = 4;
+    public int CharMax { get; init; } = 3;
 
     /// <summary>Weight of a word bigram relative to a word.</summary>
     public float BigramWeight { get; init; } = 0.5f;
@@ -27,7 +27,7 @@ public sealed record FeatureSpec
     public float CharWeight { get; init; } = 1f;
 
     /// <summary>Weight of each character n-gram; 0 shares <see cref="CharWeight"/> between a word's n-grams.</summary>
-    public float CharGramWeight { get; init; }
+    public float CharGramWeight { get; init; } = 0.35f;
 
     /// <summary>Words longer than this contribute no character n-grams beyond its prefix.</summary>
     [JsonIgnore]

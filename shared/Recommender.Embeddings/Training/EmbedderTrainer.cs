@@ -6,16 +6,16 @@ namespace Recommender.Embeddings.Training;
 
 public sealed record TrainerOptions
 {
-    public int Dimensions { get; init; } = 128;
+    public int Dimensions { get; init; } = 256;
 
     public FeatureSpec Features { get; init; } = new();
 
-    public int Epochs { get; init; } = 4;
+    public int Epochs { get; init; } = 2;
 
-    public int BatchSize { get; init; } = 512;
+    public int BatchSize { get; init; } = 256;
 
     /// <summary>Row-wise Adagrad step size.</summary>
-    public float LearningRate { get; init; } = 0.2f;
+    public float LearningRate { get; init; } = 0.01f;
 
     /// <summary>Softmax temperature over cosine similarities.</summary>
     public float Temperature { get; init; } = 0.05f;
@@ -23,7 +23,7 @@ public sealed record TrainerOptions
     public long Seed { get; init; } = 42;
 
     /// <summary>Non-zero +-1 entries per row at the start (a sparse random projection).</summary>
-    public int InitNonZeros { get; init; } = 2;
+    public int InitNonZeros { get; init; } = 1;
 }
 
 /// <summary>Progress after each epoch.</summary>
