@@ -18,7 +18,7 @@ public sealed class IngestionOptions
 
     /// <summary>Pins per published PinsEmbedded event.</summary>
     [Range(1, 10_000)]
-    public int EventBatchSize { get; set; } = 250;
+    public int EventBatchSize { get; set; } = 1_000;
 
     /// <summary>Rejected rows listed per import (the count is always exact).</summary>
     [Range(1, 1_000_000)]

@@ -4,19 +4,31 @@ using Recommender.Contracts;
 
 namespace Recommender.Ingestion.Pipeline;
 
-/// <summary>Embeds pins and publishes them in batches. Awaiting each publish (broker confirm) is the backpressure:
-/// a caller never has more than one batch in memory beyond its own request.</summary>
+/// <summary>Embeds pins and publishes them in batches. Embedding the next batch overlaps the broker's confirm of the
+/// previous one; at most one publish is in flight per caller, so awaiting it (the broker confirm) is the
+/// backpressure: a caller never holds more than two batches beyond its own request.</summary>
 public sealed class PinPublisher(PinEmbedder embedder, IPublishEndpoint publish, IOptions<IngestionOptions> options)
 {
     public async Task<List<Guid>> PublishAsync(IReadOnlyList<PinData> pins, CancellationToken cancellationToken)
     {
         var batchIds = new List<Guid>();
+        Task? inFlight = null;
         foreach (var chunk in pins.Chunk(options.Value.EventBatchSize))
         {
             var embedded = await embedder.EmbedAsync(chunk, cancellationToken);
+            if (inFlight is not null)
+            {
+                await inFlight;
+            }
+
             var batchId = NewId.NextGuid();
-            await publish.Publish(new PinsEmbedded(batchId, DateTimeOffset.UtcNow, embedded), cancellationToken);
+            inFlight = publish.Publish(new PinsEmbedded(batchId, DateTimeOffset.UtcNow, embedded), cancellationToken);
             batchIds.Add(batchId);
+        }
+
+        if (inFlight is not null)
+        {
+            await inFlight;
         }
 
         return batchIds;
