@@ -156,4 +156,26 @@ public class ImportCatalogTests
         Assert.True(status.ErrorsTruncated);
         Assert.Equal(180, status.Accepted);
     }
+
+    [Fact]
+    public async Task ImportCatalog_EmbedderDown_FailsWithReasonInsteadOfHanging()
+    {
+        await using var server = await IngestionServer.StartAsync(new()
+        {
+            ["Embeddings:Provider"] = "OpenAICompatible",
+            ["Embeddings:Endpoint"] = "http://127.0.0.1:9/v1",
+            ["Embeddings:Model"] = "down",
+            ["Embeddings:MaxRetries"] = "0",
+            ["Embeddings:TimeoutMs"] = "500",
+            ["Ingestion:EventBatchSize"] = "10",
+            ["Ingestion:ImportBufferBatches"] = "1",
+        });
+        var (text, _) = TestCatalogs.Jsonl(rows: 2000, badEvery: 1000);
+
+        var status = await ImportAsync(server, text, "x.jsonl", "shop").WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ImportState.Failed, status.State);
+        Assert.Contains("127.0.0.1:9/v1/embeddings", status.Failure, StringComparison.Ordinal);
+        Assert.Equal(0, status.Accepted);
+    }
 }

@@ -25,7 +25,21 @@ public sealed partial class CatalogImporter(PinPublisher publisher, IOptions<Ing
             FullMode = BoundedChannelFullMode.Wait,
         });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var publishing = PublishAsync(channel.Reader, job, batchSize, linked.Token);
+        Exception? publishError = null;
+        var publishing = Task.Run(async () =>
+        {
+            try
+            {
+                await PublishAsync(channel.Reader, job, batchSize, linked.Token);
+            }
+            catch (Exception ex)
+            {
+                // Unblock the reader, which may be waiting on a full channel.
+                publishError = ex;
+                await linked.CancelAsync();
+                throw;
+            }
+        }, linked.Token);
         string? failure = null;
         try
         {
@@ -35,6 +49,7 @@ public sealed partial class CatalogImporter(PinPublisher publisher, IOptions<Ing
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            ex = publishError ?? ex;
             failure = ex.Message;
             channel.Writer.TryComplete(ex);
             await linked.CancelAsync();
