@@ -161,6 +161,7 @@ public static class IngestLoad
             await Task.Delay(20);
         }
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         using (var call = client.StreamPins())
         {
@@ -182,9 +183,11 @@ public static class IngestLoad
         }
 
         var total = Stopwatch.GetElapsedTime(started);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         Console.WriteLine($"end to end via RabbitMQ on 127.0.0.1:{rabbitPort} ({(memoryStore ? "in-memory" : "fsync'd")} store): " +
             $"{stored:N0} pins stored in {total.TotalSeconds:F2} s = {stored / total.TotalSeconds:N0} pins/s " +
-            $"(all published after {published.TotalSeconds:F2} s)");
+            $"(all published after {published.TotalSeconds:F2} s); this process used {cpu.TotalSeconds:F1} s CPU = " +
+            $"{cpu.TotalMicroseconds / stored:F0} µs CPU per pin (the broker's CPU not included)");
         await app.StopAsync();
         Directory.Delete(folder, true);
         return stored == pins.Count ? 0 : 1;

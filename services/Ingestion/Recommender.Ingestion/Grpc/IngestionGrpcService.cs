@@ -32,14 +32,16 @@ public sealed partial class IngestionGrpcService(
     public override async Task<UpsertPinsResponse> StreamPins(IAsyncStreamReader<UpsertPinsRequest> requestStream, ServerCallContext context)
     {
         var response = new UpsertPinsResponse();
+        var session = publisher.StartSession();
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {
             var pins = ValidateAndMap(request);
-            var batchIds = await publisher.PublishAsync(pins, context.CancellationToken);
+            await session.AddAsync(pins, context.CancellationToken);
             response.Accepted += pins.Count;
-            response.BatchIds.Add(batchIds.Select(b => b.ToString()));
         }
 
+        await session.CompleteAsync();
+        response.BatchIds.Add(session.BatchIds.Select(b => b.ToString()));
         return response;
     }
 

@@ -108,6 +108,8 @@ public sealed partial class CatalogImporter(PinPublisher publisher, IOptions<Ing
     private async Task PublishAsync(ChannelReader<PinData> reader, ImportJob job, int batchSize, CancellationToken cancellationToken)
     {
         var batch = new List<PinData>(batchSize);
+        var session = publisher.StartSession();
+        var added = 0;
         while (await reader.WaitToReadAsync(cancellationToken))
         {
             while (batch.Count < batchSize && reader.TryRead(out var pin))
@@ -126,6 +128,8 @@ public sealed partial class CatalogImporter(PinPublisher publisher, IOptions<Ing
         }
 
         await Flush(batch);
+        await session.CompleteAsync();
+        job.Accepted(added);
 
         async Task Flush(List<PinData> pins)
         {
@@ -134,8 +138,11 @@ public sealed partial class CatalogImporter(PinPublisher publisher, IOptions<Ing
                 return;
             }
 
-            await publisher.PublishAsync(pins, cancellationToken);
-            job.Accepted(pins.Count);
+            // A batch counts as accepted once the broker confirmed it: the previous one is confirmed when AddAsync
+            // returns, this one at the next Flush or at the end.
+            await session.AddAsync(pins, cancellationToken);
+            job.Accepted(added);
+            added = pins.Count;
             pins.Clear();
         }
     }
