@@ -1,8 +1,8 @@
 namespace Recommender.Embeddings;
 
 /// <summary>
-/// Term-weight vectors for hybrid search. Term ids are stable hashes of tokens (24 bits, so unseen words still get
-/// an id). Documents get BM25's saturated term frequency; queries get 1 per distinct term. The store multiplies by
+/// Term-weight vectors for hybrid search. Term ids are stable hashes of Porter-stemmed tokens (24 bits, so unseen
+/// words still get an id; "painted" and "painting" share one). Documents get BM25's saturated term frequency; queries get 1 per distinct term. The store multiplies by
 /// IDF at query time (as Qdrant's IDF modifier does), so document vectors never need re-encoding as the
 /// catalog grows.
 /// </summary>
@@ -13,7 +13,25 @@ public static class SparseEncoder
     private const float B = 0.75f;
     private const float AverageLength = 12f;
 
-    public static int TermId(string token) => (int)(StableHash.Fnv1a(token) & ((1u << IdBits) - 1));
+    private const int MaxCachedStems = 200_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Ids = new(StringComparer.Ordinal);
+
+    /// <summary>The term id of a token from <see cref="TextTokenizer"/>: a 24-bit hash of its Porter stem.</summary>
+    public static int TermId(string token)
+    {
+        if (Ids.TryGetValue(token, out var id))
+        {
+            return id;
+        }
+
+        id = (int)(StableHash.Fnv1a(PorterStemmer.Stem(token)) & ((1u << IdBits) - 1));
+        if (Ids.Count < MaxCachedStems)
+        {
+            Ids.TryAdd(token, id);
+        }
+
+        return id;
+    }
 
     public static SparseVector EncodeDocument(IReadOnlyList<string> tokens)
     {

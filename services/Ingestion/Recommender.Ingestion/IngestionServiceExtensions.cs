@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Recommender.Embeddings;
 using Recommender.Ingestion.Grpc;
+using Recommender.Ingestion.Import;
 using Recommender.Ingestion.Pipeline;
 
 namespace Recommender.Ingestion;
@@ -16,6 +17,8 @@ public static class IngestionServiceExtensions
         builder.AddRecommenderEmbeddings();
         builder.Services.AddSingleton<PinEmbedder>();
         builder.Services.AddScoped<PinPublisher>();
+        builder.Services.AddScoped<CatalogImporter>();
+        builder.Services.AddSingleton<ImportJobRegistry>();
         return builder;
     }
 

@@ -20,6 +20,14 @@ public static class JsonlCatalogReader
         await using var file = File.OpenRead(path);
         Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
         using var reader = new StreamReader(stream);
+        await foreach (var row in ReadAsync(reader, cancellationToken))
+        {
+            yield return row;
+        }
+    }
+
+    public static async IAsyncEnumerable<CatalogRow> ReadAsync(TextReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var lineNumber = 0;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
