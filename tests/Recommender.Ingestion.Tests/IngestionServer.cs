@@ -1,3 +1,5 @@
+using Grpc.Core.Interceptors;
+using Recommender.ServiceDefaults.Security;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -33,7 +35,14 @@ public sealed class IngestionServer : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public IngestionService.IngestionServiceClient Client => new(Channel);
+    /// <summary>An admin key of the tenant "shop", which every test imports into.</summary>
+    public static string AdminKey { get; } = ApiKeyHasher.NewKey();
+
+    public IngestionService.IngestionServiceClient Client => new(Channel.CreateCallInvoker().Intercept(metadata =>
+    {
+        metadata.Add("x-api-key", AdminKey);
+        return metadata;
+    }));
 
     public IVectorStore Store => _app.Services.GetRequiredService<IVectorStore>();
 
@@ -46,6 +55,11 @@ public sealed class IngestionServer : IAsyncDisposable
             ["Vector:Embedded:DataPath"] = "",
             ["Messaging:Transport"] = "InMemory",
             ["SampleCatalog:Enabled"] = "false",
+            ["Auth:Mode"] = "ApiKeys",
+            ["Auth:Keys:0:Id"] = "shop-admin",
+            ["Auth:Keys:0:Tenant"] = "shop",
+            ["Auth:Keys:0:Role"] = "Admin",
+            ["Auth:Keys:0:Hash"] = ApiKeyHasher.Hash(AdminKey),
         });
         if (settings is not null)
         {
@@ -58,6 +72,7 @@ public sealed class IngestionServer : IAsyncDisposable
         builder.AddVectorServices();
         builder.AddRecommenderMessaging();
         var app = builder.Build();
+        app.MapRecommenderDefaults();
         app.MapIngestionEndpoints();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Recommender.Contracts.Ingestion.V1;
 using Spectre.Console;
@@ -10,7 +11,7 @@ using Spectre.Console;
 namespace Recommender.Cli.Commands;
 
 /// <summary>
-/// <c>import --file F [--tenant T] [--format jsonl|csv] --ingestion URL</c>: streams a catalog file to a running
+/// <c>import --file F [--api-key K] [--tenant T] [--format jsonl|csv] --ingestion URL</c>: streams a catalog file to a running
 /// Ingestion service (ImportCatalog) with a progress bar, then prints ingested / rejected / time and every bad line
 /// the service reported.
 /// </summary>
@@ -21,11 +22,16 @@ public static class ImportCommand
     public static Command Create()
     {
         var file = new Option<FileInfo>("--file") { Description = "Catalog file: JSON Lines or CSV, optionally .gz.", Required = true };
-        var tenant = new Option<string>("--tenant") { Description = "Tenant the pins belong to (default: the service's default tenant).", DefaultValueFactory = _ => "" };
+        var tenant = new Option<string>("--tenant") { Description = "Tenant the pins belong to (default: the API key's tenant).", DefaultValueFactory = _ => "" };
+        var apiKey = new Option<string>("--api-key")
+        {
+            Description = "Admin API key of the tenant (default: the RECOMMENDER_API_KEY environment variable).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RECOMMENDER_API_KEY") ?? "",
+        };
         var format = new Option<string>("--format") { Description = "jsonl or csv (default: from the file name)." };
         format.AcceptOnlyFromAmong("jsonl", "csv");
         var ingestion = new Option<string>("--ingestion") { Description = "gRPC address of the Ingestion service.", DefaultValueFactory = _ => "http://127.0.0.1:5001" };
-        var command = new Command("import", "Import a catalog file through a running Ingestion service.") { file, tenant, format, ingestion };
+        var command = new Command("import", "Import a catalog file through a running Ingestion service.") { file, tenant, format, ingestion, apiKey };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!;
@@ -36,7 +42,14 @@ public static class ImportCommand
             }
 
             using var channel = GrpcChannel.ForAddress(parse.GetValue(ingestion)!);
-            var client = new IngestionService.IngestionServiceClient(channel);
+            var key = parse.GetValue(apiKey)!;
+            var client = new IngestionService.IngestionServiceClient(key.Length == 0
+                ? channel.CreateCallInvoker()
+                : channel.CreateCallInvoker().Intercept(metadata =>
+                {
+                    metadata.Add("x-api-key", key);
+                    return metadata;
+                }));
             var header = new ImportHeader
             {
                 Tenant = parse.GetValue(tenant)!,

@@ -25,13 +25,7 @@ public static partial class KnownNames
     /// <summary>Keys whose options are being written on other branches. Keep this list short; see UntilBound.</summary>
     public static IReadOnlyList<PendingOption> PendingOptions { get; } =
     [
-        .. Qdrant("Endpoint", "ApiKey", "Collection", "ShardNumber", "ReplicationFactor", "WriteConsistencyFactor", "TimeoutMs"),
-        new("Embeddings:Remote:Enabled", "Embeddings:Remote", "remote embedder (OpenAI-compatible endpoint)"),
-        new("Embeddings:Remote:Endpoint", "Embeddings:Remote", "remote embedder (OpenAI-compatible endpoint)"),
-        new("Embeddings:Remote:Model", "Embeddings:Remote", "remote embedder (OpenAI-compatible endpoint)"),
-        new("Ranking:Intent:Remote:Enabled", "Ranking:Intent", "remote intent parser (OpenAI-compatible chat)"),
-        new("Ranking:Intent:Remote:Endpoint", "Ranking:Intent", "remote intent parser (OpenAI-compatible chat)"),
-        new("Ranking:Intent:Remote:Model", "Ranking:Intent", "remote intent parser (OpenAI-compatible chat)"),
+        // Empty: every option the manifests name exists. Add a name here only while its code is on another branch.
     ];
 
     /// <summary>Projects a Dockerfile builds that are being written on other branches.</summary>
@@ -56,8 +50,6 @@ public static partial class KnownNames
     public static string? FrameworkReader(string key) =>
         Framework.FirstOrDefault(f => f.Pattern.IsMatch(key)).Reader;
 
-    private static IEnumerable<PendingOption> Qdrant(params string[] names) =>
-        names.Select(n => new PendingOption($"Vector:Qdrant:{n}", "Vector:Qdrant", "Qdrant backend of the vector service"));
 
     [GeneratedRegex("^Kestrel:Endpoints:[^:]+:(Url|Protocols)$", RegexOptions.IgnoreCase)]
     private static partial Regex KestrelEndpoint();
