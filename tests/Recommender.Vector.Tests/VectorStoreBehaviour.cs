@@ -422,6 +422,33 @@ public abstract class VectorStoreBehaviour
     }
 
     [Fact]
+    public async Task Filters_AfterPinsChangeTheirFields_FollowTheNewValues()
+    {
+        var store = await CatalogStoreAsync();
+        var changed = Enumerable.Range(0, 40).Select(i =>
+        {
+            var p = Pin(Acme, i, version: 2).Pin with
+            {
+                Brand = "Orbit", Colour = "Teal", CategoryPath = ["Garden", "Hoses", "Home"], InStock = i % 2 == 0, Price = i,
+            };
+            return Embed(p);
+        }).ToList();
+        await store.UpsertAsync(changed, Ct);
+        await store.DeleteAsync(Acme, ["p000", "p001", "p041"], 9, Ct);
+        var live = Catalog()
+            .Where(p => !(p.Pin.Tenant == Acme && p.Pin.Id is "p000" or "p001" or "p041"))
+            .Select(p => changed.FirstOrDefault(c => p.Pin.Tenant == Acme && c.Pin.Id == p.Pin.Id) ?? p);
+        var oracle = new Oracle(live, MinPrefetch);
+        var filters = Filters.Values.Append(Must(Keyword("category", "garden"), Keyword("colour", "TEAL"), Keyword("in_stock", "false")));
+
+        foreach (var filter in filters)
+        {
+            var q = Query("orbit teal hose rug", filter, limit: 15);
+            Ranking.AssertSame(oracle.Hybrid(q), await store.SearchAsync(q, Ct), filter.ToString());
+        }
+    }
+
+    [Fact]
     public async Task Search_AfterDeletesAndUpdates_StillMatchesOracle()
     {
         var store = await CatalogStoreAsync();

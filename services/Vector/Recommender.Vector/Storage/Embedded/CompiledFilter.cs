@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
 
 namespace Recommender.Vector.Storage.Embedded;
 
@@ -115,63 +116,20 @@ internal abstract class CompiledFilter
         public override void Evaluate(Segment segment, Span<ulong> result)
         {
             result.Clear();
-            if (ids.Length == 0)
-            {
-                return;
-            }
-
             var columns = segment.Columns;
-            switch (field)
-            {
-                case KeywordField.Brand:
-                    MatchColumn(columns.Brand, result);
-                    break;
-                case KeywordField.Colour:
-                    MatchColumn(columns.Colour, result);
-                    break;
-                default:
-                    MatchCategories(columns, result);
-                    break;
-            }
-        }
-
-        private void MatchColumn(ReadOnlySpan<int> column, Span<ulong> result)
-        {
-            var slots = Math.Min(column.Length, result.Length * 64);
             foreach (var id in ids)
             {
-                for (var slot = 0; slot < slots; slot++)
+                switch (field)
                 {
-                    if (column[slot] == id)
-                    {
-                        result[slot >> 6] |= 1UL << slot;
-                    }
-                }
-            }
-        }
-
-        private void MatchCategories(FilterColumns columns, Span<ulong> result)
-        {
-            // One pass over the flat level array per wanted id; padding (None) never equals an id.
-            var slots = Math.Min(columns.Capacity, result.Length * 64);
-            var categories = columns.Categories[..(slots * FilterColumns.CategoryLevels)];
-            foreach (var id in ids)
-            {
-                for (var i = 0; i < categories.Length; i++)
-                {
-                    if (categories[i] == id)
-                    {
-                        var slot = i / FilterColumns.CategoryLevels;
-                        result[slot >> 6] |= 1UL << slot;
-                    }
-                }
-            }
-
-            foreach (var (slot, more) in columns.CategoryOverflow)
-            {
-                if (slot < slots && more.Any(c => Array.IndexOf(ids, c) >= 0))
-                {
-                    result[slot >> 6] |= 1UL << slot;
+                    case KeywordField.Brand:
+                        columns.MatchBrand(id, result);
+                        break;
+                    case KeywordField.Colour:
+                        columns.MatchColour(id, result);
+                        break;
+                    default:
+                        columns.MatchCategory(id, result);
+                        break;
                 }
             }
         }
@@ -181,15 +139,11 @@ internal abstract class CompiledFilter
     {
         public override void Evaluate(Segment segment, Span<ulong> result)
         {
-            result.Clear();
-            var column = segment.Columns.InStock;
-            var slots = Math.Min(column.Length, result.Length * 64);
-            for (var slot = 0; slot < slots; slot++)
+            var bits = segment.Columns.InStockBits;
+            for (var w = 0; w < result.Length; w++)
             {
-                if (column[slot] == 1 ? inStock : outOfStock)
-                {
-                    result[slot >> 6] |= 1UL << slot;
-                }
+                var stocked = w < bits.Length ? bits[w] : 0;
+                result[w] = (inStock ? stocked : 0) | (outOfStock ? ~stocked : 0);
             }
         }
     }
@@ -209,7 +163,8 @@ internal abstract class CompiledFilter
         }
     }
 
-    /// <summary>A missing price is NaN: every comparison with NaN is false, so such pins never match.</summary>
+    /// <summary>A missing price is NaN: every comparison with NaN is false, so such pins never match. Absent bounds
+    /// are infinities. Four prices per SIMD compare.</summary>
     private sealed class PriceRangeNode(double gt, bool hasGt, double gte, double lt, bool hasLt, double lte) : CompiledFilter
     {
         public override void Evaluate(Segment segment, Span<ulong> result)
@@ -217,7 +172,25 @@ internal abstract class CompiledFilter
             result.Clear();
             var column = segment.Columns.Price;
             var slots = Math.Min(column.Length, result.Length * 64);
-            for (var slot = 0; slot < slots; slot++)
+            var slot = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vGt = Vector256.Create(hasGt ? gt : double.NegativeInfinity);
+                var vGte = Vector256.Create(gte);
+                var vLt = Vector256.Create(hasLt ? lt : double.PositiveInfinity);
+                var vLte = Vector256.Create(lte);
+                for (; slot + 4 <= slots; slot += 4)
+                {
+                    var p = Vector256.Create(column.Slice(slot, 4));
+                    var inside = (hasGt ? Vector256.GreaterThan(p, vGt) : Vector256.GreaterThanOrEqual(p, vGt))
+                        & Vector256.GreaterThanOrEqual(p, vGte)
+                        & (hasLt ? Vector256.LessThan(p, vLt) : Vector256.LessThanOrEqual(p, vLt))
+                        & Vector256.LessThanOrEqual(p, vLte);
+                    result[slot >> 6] |= (ulong)inside.ExtractMostSignificantBits() << slot;
+                }
+            }
+
+            for (; slot < slots; slot++)
             {
                 var p = column[slot];
                 if ((hasGt ? p > gt : p >= gt) && p >= gte && (hasLt ? p < lt : p <= lt) && p <= lte)
