@@ -77,6 +77,10 @@ internal static class Micro
 
         Time("dense all exact", i => segment.ExactTop(queries[i].Dense, null, 100));
         Time("dense all int8+rescore", i => segment.DenseTop(queries[i].Dense, null, 100));
+        using var everything = segment.Select(null, ["no-such-pin"])!;
+        Time("dense all-as-selection int8", i => segment.DenseTop(queries[i].Dense, everything, 100));
+        using var fourFifths = segment.Select(null, Enumerable.Range(0, pins).Where(i => i % 5 == 0).Select(i => catalog.Pin(i).Pin.Id).ToList())!;
+        Time("dense 80%-by-id int8", i => segment.DenseTop(queries[i].Dense, fourFifths, 100));
         Time("dense broad int8+rescore", i => segment.DenseTop(queries[i].Dense, broadSelection, 100));
         foreach (var (name, selection) in new[] { ("all", (Selection?)null), ("broad", broadSelection) })
         {

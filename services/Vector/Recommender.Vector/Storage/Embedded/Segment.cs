@@ -229,12 +229,15 @@ internal sealed class Segment
     /// the cores for large scans).</summary>
     public List<(Entry Entry, float Score)> ExactTop(float[] query, Selection? selection, int limit)
     {
-        var count = selection?.Count ?? _entries.Count;
+        // A selection of more than half the slots is walked slot by slot (a sequential stream), scoring first and
+        // testing the bitmap after: an unpredictable skip before the dot product cost more than the dot product.
+        var dense = selection is null || selection.Count * 2 > _entries.Count;
+        var count = dense ? _entries.Count : selection!.Count;
         var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
         if (partitions <= 1)
         {
             var top = new TopK(limit);
-            ScanDense(query, selection, 0, count, top);
+            ScanDense(query, selection, dense, 0, count, top);
             return top.Drain();
         }
 
@@ -242,7 +245,7 @@ internal sealed class Segment
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
         {
             var top = new TopK(limit);
-            ScanDense(query, selection, (int)((long)count * p / partitions), (int)((long)count * (p + 1) / partitions), top);
+            ScanDense(query, selection, dense, (int)((long)count * p / partitions), (int)((long)count * (p + 1) / partitions), top);
             tops[p] = top;
         });
 
@@ -313,23 +316,24 @@ internal sealed class Segment
         }
     }
 
-    private void ScanDense(float[] query, Selection? selection, int from, int to, TopK top)
+    private void ScanDense(float[] query, Selection? selection, bool dense, int from, int to, TopK top)
     {
-        if (selection is null)
+        if (dense)
         {
             for (var slot = from; slot < to; slot++)
             {
+                var score = TensorPrimitives.Dot(VectorAt(slot), query);
                 var entry = _entries[slot];
-                if (entry is not null)
+                if (entry is not null && (selection is null || selection.Contains(slot)))
                 {
-                    top.Offer(entry, TensorPrimitives.Dot(VectorAt(slot), query));
+                    top.Offer(entry, score);
                 }
             }
 
             return;
         }
 
-        var slots = selection.Slots;
+        var slots = selection!.Slots;
         for (var i = from; i < to; i++)
         {
             var slot = slots[i];
@@ -342,8 +346,13 @@ internal sealed class Segment
         var quantized = _quantized!;
         var q = new sbyte[_dimensions];
         QuantizedVectors.Quantize(query, q);
-        var count = selection?.Count ?? _entries.Count;
-        var shortlist = Math.Min(count, Math.Max(limit * _options.RescoreFactor, limit + 64));
+        var selected = selection?.Count ?? _entries.Count;
+        var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
+
+        // A selection of more than half the slots is walked slot by slot with a bitmap test (a sequential stream);
+        // a sparser one through its list of slots.
+        var dense = selection is null || selection.Count * 2 > _entries.Count;
+        var count = dense ? _entries.Count : selected;
         var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
         var heaps = new PriorityQueue<int, float>[partitions];
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
@@ -355,13 +364,15 @@ internal sealed class Segment
             var worst = float.NegativeInfinity;
             for (var i = from; i < to; i++)
             {
-                var slot = selection is null ? i : selection.Slots[i];
-                if (selection is null && _entries[slot] is null)
+                var slot = dense ? i : selection!.Slots[i];
+                var score = QuantizedVectors.Dot(quantized.At(slot), q) * quantized.Scale(slot);
+
+                // Scored first, tested after: an unpredictable skip before the dot product cost more than the dot.
+                if (dense && (selection is null ? _entries[slot] is null : !selection.Contains(slot)))
                 {
                     continue;
                 }
 
-                var score = QuantizedVectors.Dot(quantized.At(slot), q) * quantized.Scale(slot);
                 if (heap.Count < shortlist)
                 {
                     heap.Enqueue(slot, score);
