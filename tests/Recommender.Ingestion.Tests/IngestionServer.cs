@@ -1,4 +1,3 @@
-using Grpc.Core.Interceptors;
 using Recommender.ServiceDefaults.Security;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -38,11 +37,7 @@ public sealed class IngestionServer : IAsyncDisposable
     /// <summary>An admin key of the tenant "shop", which every test imports into.</summary>
     public static string AdminKey { get; } = ApiKeyHasher.NewKey();
 
-    public IngestionService.IngestionServiceClient Client => new(Channel.CreateCallInvoker().Intercept(metadata =>
-    {
-        metadata.Add("x-api-key", AdminKey);
-        return metadata;
-    }));
+    public IngestionService.IngestionServiceClient Client => new(Channel.WithApiKey(AdminKey));
 
     public IVectorStore Store => _app.Services.GetRequiredService<IVectorStore>();
 

@@ -1,5 +1,3 @@
-using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Recommender.ServiceDefaults.Security;
 using System.Net;
 using System.Net.Sockets;
@@ -94,8 +92,8 @@ public sealed class SearchHostFixture : IAsyncLifetime
         await _app.StartAsync();
 
         Channel = GrpcChannel.ForAddress(address);
-        Ranking = new RankingService.RankingServiceClient(WithKey(Channel, StorefrontKey));
-        Vector = new VectorService.VectorServiceClient(WithKey(Channel, ServiceKey));
+        Ranking = new RankingService.RankingServiceClient(Channel.WithApiKey(StorefrontKey));
+        Vector = new VectorService.VectorServiceClient(Channel.WithApiKey(ServiceKey));
         await SeedAsync();
 
         // Learn the tenant's vocabulary now rather than waiting for the background refresher's timer.
@@ -108,13 +106,6 @@ public sealed class SearchHostFixture : IAsyncLifetime
     public static string StorefrontKey { get; } = ApiKeyHasher.NewKey();
 
     public static string ServiceKey { get; } = ApiKeyHasher.NewKey();
-
-    private static CallInvoker WithKey(GrpcChannel channel, string key) =>
-        channel.CreateCallInvoker().Intercept(metadata =>
-        {
-            metadata.Add("x-api-key", key);
-            return metadata;
-        });
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Recommender.Contracts.Ingestion.V1;
 using Recommender.Contracts.Ranking.V1;
@@ -49,12 +48,7 @@ public sealed class DistributedSystem : IAsyncLifetime
     /// <summary>A call invoker that sends <paramref name="key"/> (or nothing when null).</summary>
     public CallInvoker Authorized(ServiceProcess service, string? key)
     {
-        var invoker = Channel(service).CreateCallInvoker();
-        return key is null ? invoker : invoker.Intercept(metadata =>
-        {
-            metadata.Add("x-api-key", key);
-            return metadata;
-        });
+        return Channel(service).WithApiKey(key);
     }
 
     public async ValueTask InitializeAsync()

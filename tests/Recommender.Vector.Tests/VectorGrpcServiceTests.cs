@@ -1,7 +1,6 @@
 using System.Net;
 using Google.Rpc;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -35,11 +34,7 @@ public sealed class VectorServiceHost : IAsyncDisposable
         _app = app;
         _qdrant = qdrant;
         Channel = channel;
-        Client = new VectorService.VectorServiceClient(channel.CreateCallInvoker().Intercept(metadata =>
-        {
-            metadata.Add("x-api-key", ServiceKey);
-            return metadata;
-        }));
+        Client = new VectorService.VectorServiceClient(channel.WithApiKey(ServiceKey));
     }
 
     /// <summary>The vector API takes Service keys; this host accepts this one.</summary>

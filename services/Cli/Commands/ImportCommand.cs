@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Recommender.ServiceDefaults.Security;
 using Recommender.Contracts.Ingestion.V1;
 using Spectre.Console;
 
@@ -43,13 +43,7 @@ public static class ImportCommand
 
             using var channel = GrpcChannel.ForAddress(parse.GetValue(ingestion)!);
             var key = parse.GetValue(apiKey)!;
-            var client = new IngestionService.IngestionServiceClient(key.Length == 0
-                ? channel.CreateCallInvoker()
-                : channel.CreateCallInvoker().Intercept(metadata =>
-                {
-                    metadata.Add("x-api-key", key);
-                    return metadata;
-                }));
+            var client = new IngestionService.IngestionServiceClient(channel.WithApiKey(key));
             var header = new ImportHeader
             {
                 Tenant = parse.GetValue(tenant)!,

@@ -12,6 +12,7 @@ using Recommender.Ranking.Grpc;
 using Recommender.Ranking.Intent;
 using Recommender.Ranking.Pipeline;
 using Recommender.ServiceDefaults.Messaging;
+using Recommender.ServiceDefaults.Security;
 
 namespace Recommender.Ranking;
 
@@ -40,7 +41,7 @@ public static class RankingServiceExtensions
             {
                 if (sp.GetRequiredService<IOptions<RankingOptions>>().Value.VectorApiKey is { Length: > 0 } key)
                 {
-                    metadata.Add("x-api-key", key);
+                    metadata.Add(ApiKeyCallInvoker.Header, key);
                 }
 
                 return Task.CompletedTask;
