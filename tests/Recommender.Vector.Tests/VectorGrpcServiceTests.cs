@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Recommender.Contracts;
 using Recommender.Contracts.Vector.V1;
+using Recommender.Embeddings;
 using Recommender.ServiceDefaults.Hosting;
 using Recommender.ServiceDefaults.Messaging;
 using Recommender.ServiceDefaults.Security;

@@ -44,7 +44,7 @@ public sealed partial class SearchPipeline(
         var search = new VectorSearchRequest
         {
             Tenant = tenant,
-            Sparse = ToProto(SparseEncoder.EncodeQuery(tokens)),
+            Sparse = SparseEncoder.EncodeQuery(tokens).ToProto(),
             Filter = SearchFilterBuilder.Build(request.Filters, intent, parsed.Vocabulary),
             Limit = _options.CandidateCount,
             EmbedderVersion = _embedderVersion,
@@ -152,14 +152,6 @@ public sealed partial class SearchPipeline(
         var words = TextTokenizer.Tokenize(pin.Title).Concat(TextTokenizer.Tokenize(pin.Brand)).Concat(TextTokenizer.Tokenize(pin.Colour))
             .ToHashSet(StringComparer.Ordinal);
         return terms.Any(t => t.All(words.Contains));
-    }
-
-    private static Contracts.Vector.V1.SparseVector ToProto(Embeddings.SparseVector sparse)
-    {
-        var proto = new Contracts.Vector.V1.SparseVector();
-        proto.Indices.Add(sparse.Indices.Select(i => (uint)i));
-        proto.Values.Add(sparse.Values);
-        return proto;
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information,

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts.Vector.V1;
+using Recommender.Embeddings;
 using Recommender.ServiceDefaults.Security;
 using Recommender.Contracts;
 using Recommender.ServiceDefaults.Grpc;

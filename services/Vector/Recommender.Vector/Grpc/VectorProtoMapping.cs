@@ -1,5 +1,6 @@
 using Recommender.Contracts;
 using Recommender.Contracts.Vector.V1;
+using Recommender.Embeddings;
 using Recommender.Vector.Storage;
 using ProtoFilter = Recommender.Contracts.Vector.V1.Filter;
 using ProtoSparse = Recommender.Contracts.Vector.V1.SparseVector;
@@ -24,17 +25,6 @@ public static class VectorProtoMapping
         proto.Must.Add(filter.Must.Select(ToProto));
         proto.Should.Add(filter.Should.Select(ToProto));
         proto.MustNot.Add(filter.MustNot.Select(ToProto));
-        return proto;
-    }
-
-    public static SparseVector ToSparse(this ProtoSparse? sparse) =>
-        sparse is null ? SparseVector.Empty : new SparseVector(sparse.Indices.Select(i => (int)i).ToArray(), sparse.Values.ToArray());
-
-    public static ProtoSparse ToProto(this SparseVector sparse)
-    {
-        var proto = new ProtoSparse();
-        proto.Indices.Add(sparse.Indices.Select(i => (uint)i));
-        proto.Values.Add(sparse.Values);
         return proto;
     }
 
