@@ -59,6 +59,15 @@ public class HostileInputPropertyTests
     }
 
     [Fact]
+    public void Intent_NonAsciiDigits_AreNotReadAsPrices()
+    {
+        // Found by the property above (seed 7i0Vsl1v6mt1): \d matched a Sundanese digit that double.Parse rejects.
+        var intent = EmbeddedIntentParser.GrammarOnly.Parse("cable under \u1BB3 dollars");
+
+        Assert.Null(intent.PriceMax);
+    }
+
+    [Fact]
     public void Intent_UnderAnAmount_RecoversTheBound()
     {
         Gen.Select(Gen.Int[1, 100_000], Gen.OneOf<string>("usb cable", "hp toner", "wireless mouse"), Gen.OneOf<string>("under ${0}", "less than {0} dollars", "below ${0}"))

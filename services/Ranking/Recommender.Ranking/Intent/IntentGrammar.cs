@@ -15,13 +15,13 @@ public static partial class IntentGrammar
     private const string Pre = @"(?:(?<cur>\$|€|£)\s?|(?<cur>usd|eur|gbp)\s)?";
     private const string Post = @"(?:\s?(?<cur>\$|€|£)|\s?(?<cur>usd|eur|gbp|dollars?|bucks|euros?)\b)?";
     private const string PostRequired = @"\s?(?:(?<cur>\$|€|£)|(?<cur>usd|eur|gbp|dollars?|bucks|euros?)\b)";
-    private const string Num = @"(?<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?<k>k\b)?";
-    private const string NumA = @"(?<a>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?<ka>k\b)?";
-    private const string NumB = @"(?<b>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?<kb>k\b)?";
+    private const string Num = @"(?<n>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?<k>k\b)?";
+    private const string NumA = @"(?<a>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?<ka>k\b)?";
+    private const string NumB = @"(?<b>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?<kb>k\b)?";
 
     /// <summary>Not followed by a unit (then it is a size) or more digits.</summary>
     private const string NotUnit =
-        @"(?!\.?\d|\s?(?:in\b|in\.|inch|inches|""|''|ft\b|feet|foot|cm\b|mm\b|m\b|tb\b|gb\b|mb\b|kb\b|w\b|watts?\b|mah\b|v\b|volts?\b|hz\b|khz\b|mhz\b|ghz\b|oz\b|lbs?\b|kg\b|g\b|l\b|ml\b|mp\b|pcs?\b|pack\b|sheets?\b|pages?\b|ports?\b|x\b|×|%))";
+        @"(?!\.?[0-9]|\s?(?:in\b|in\.|inch|inches|""|''|ft\b|feet|foot|cm\b|mm\b|m\b|tb\b|gb\b|mb\b|kb\b|w\b|watts?\b|mah\b|v\b|volts?\b|hz\b|khz\b|mhz\b|ghz\b|oz\b|lbs?\b|kg\b|g\b|l\b|ml\b|mp\b|pcs?\b|pack\b|sheets?\b|pages?\b|ports?\b|x\b|×|%))";
 
     private const string Units =
         @"(?<unit>in\.|inch(?:es)?\b|in\b|""|''|ft\b|feet\b|foot\b|cm\b|mm\b|m\b|tb\b|gb\b|mb\b|w\b|watts?\b|mah\b|v\b|volts?\b|ghz\b|mhz\b|hz\b|oz\b|lbs?\b|kg\b|qt\b|quarts?\b|gal(?:lons?)?\b|l\b|ml\b|mp\b|megapixels?\b)";
@@ -59,7 +59,7 @@ public static partial class IntentGrammar
     [GeneratedRegex(@"(?<![\w$])\$\$+(?![\w$])|(?<![\w-])(?:cheap|budget|affordable|inexpensive|low[- ]cost|low[- ]priced|bargain|economical)(?![\w-])")]
     public static partial Regex PriceSensitive();
 
-    [GeneratedRegex(@"(?<![\w.$€£])(?<size>(?:\d+(?:\.\d+)?\s?(?:x|×|by)\s?)*(?:\d+\s\d+/\d+|\d+/\d+|\d+(?:\.\d+)?))\s?-?" + Units)]
+    [GeneratedRegex(@"(?<![\w.$€£])(?<size>(?:[0-9]+(?:\.[0-9]+)?\s?(?:x|×|by)\s?)*(?:[0-9]+\s[0-9]+/[0-9]+|[0-9]+/[0-9]+|[0-9]+(?:\.[0-9]+)?))\s?-?" + Units)]
     public static partial Regex Size();
 
     /// <summary>A cue word of negation, or a leading dash on a word ("-wool").</summary>
