@@ -72,8 +72,10 @@ public static class RankingServiceExtensions
             });
 
         builder.Services.AddSingleton<PopularityCounter>();
+        builder.Services.AddSingleton<IEngagementSignals>(sp => sp.GetRequiredService<PopularityCounter>());
         builder.Services.AddSingleton<FeatureExtractor>();
-        builder.Services.AddSingleton<LinearRanker>();
+        builder.Services.AddSingleton<RankerRegistry>();
+        builder.Services.AddSingleton<RankingTail>();
         builder.Services.AddSingleton<IntentModelRegistry>();
         builder.Services.AddSingleton<IntentModelBuilder>();
         builder.Services.AddSingleton<IntentRefreshService>();

@@ -7,7 +7,7 @@ namespace Recommender.Ranking.Engagement;
 /// Per-pin engagement counts (weighted by kind) with idempotency-key dedupe. Bounded: at most
 /// <see cref="MaxPins"/> pins and <see cref="MaxKeys"/> remembered keys; the oldest keys are forgotten first.
 /// </summary>
-public sealed class PopularityCounter
+public sealed class PopularityCounter : IEngagementSignals
 {
     public const int MaxPins = 1_000_000;
     public const int MaxKeys = 1_000_000;
@@ -42,6 +42,10 @@ public sealed class PopularityCounter
     }
 
     public double Score(string tenant, string pinId) => _scores.GetValueOrDefault((tenant, pinId));
+
+    public PinSignals Pin(string tenant, string pinId) => new(Score(tenant, pinId), 0);
+
+    public IAffinity? Affinity(string tenant, string? userId, string? sessionId) => null;
 
     private static double Weight(EngagementType kind) => kind switch
     {

@@ -46,6 +46,14 @@ public sealed class RankingGrpcService(SearchPipeline pipeline, IPublishEndpoint
         return new TrackEngagementResponse { Accepted = events.Count };
     }
 
+    /// <summary>Built by the engagement work (issue 7); until then the RPC says so.</summary>
+    public override Task<SearchResponse> HomeFeed(HomeFeedRequest request, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented, "HomeFeed is not available yet."));
+
+    [Authorize(Policy = Policies.Admin)]
+    public override Task<EngagementStatsResponse> GetEngagementStats(EngagementStatsRequest request, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented, "Engagement stats are not available yet."));
+
     private int PageSize(int requested) => requested == 0 ? _options.DefaultPageSize : requested;
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;

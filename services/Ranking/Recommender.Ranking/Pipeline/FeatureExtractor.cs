@@ -5,21 +5,28 @@ using Recommender.Ranking.Intent;
 namespace Recommender.Ranking.Pipeline;
 
 /// <summary>Computes each candidate's features, normalised to [0, 1] within the candidate set.</summary>
-public sealed class FeatureExtractor(PopularityCounter popularity)
+public sealed class FeatureExtractor(IEngagementSignals engagement)
 {
-    public void Extract(string tenant, IReadOnlyList<string> queryTokens, IReadOnlyList<Candidate> candidates, ShoppingIntent? intent = null)
+    public void Extract(SearchContext context, IReadOnlyList<Candidate> candidates)
     {
         if (candidates.Count == 0)
         {
             return;
         }
 
+        var tenant = context.Tenant;
+        var queryTokens = context.QueryTokens;
+        var intent = context.Intent;
+        var affinity = engagement.Affinity(tenant, context.UserId, context.SessionId);
+
         var maxFused = candidates.Max(c => c.Fused);
         var maxSparse = candidates.Max(c => c.Sparse);
         var popular = new double[candidates.Count];
         for (var i = 0; i < candidates.Count; i++)
         {
-            popular[i] = Math.Log(1 + popularity.Score(tenant, candidates[i].Pin.Id));
+            var signals = engagement.Pin(tenant, candidates[i].Pin.Id);
+            popular[i] = Math.Log(1 + signals.Popularity);
+            candidates[i].Features[RankingFeature.Ctr] = signals.Ctr;
         }
 
         var maxPopular = popular.Max();
@@ -35,6 +42,12 @@ public sealed class FeatureExtractor(PopularityCounter popularity)
             c.Features[RankingFeature.TitleCoverage] = Coverage(distinctQuery, titleTokens);
             c.Features[RankingFeature.Popularity] = maxPopular > 0 ? popular[i] / maxPopular : 0;
             soft?.Extract(c, titleTokens);
+            if (affinity is not null)
+            {
+                c.Features[RankingFeature.UserBrandAffinity] = affinity.Brand(c.Pin.Brand);
+                c.Features[RankingFeature.UserCategoryAffinity] = affinity.Category(c.Pin.CategoryPath);
+                c.Features[RankingFeature.UserPriceAffinity] = affinity.PriceBand(c.Pin.Price);
+            }
         }
     }
 

@@ -1,30 +1,27 @@
 namespace Recommender.Ranking.Pipeline;
 
-/// <summary>Scores candidates as a weighted sum of their features and keeps each feature's contribution for the
-/// explanation. The default weights need no labels; a trained model replaces them.</summary>
-public sealed class LinearRanker
+/// <summary>The default model: a weighted sum of the features that needs no labels, so a fresh catalog ranks
+/// sensibly before any judgments or engagement exist.</summary>
+public sealed class LinearRanker : IRankerModel
 {
     public string Version => "default-linear-v1";
 
-    public void Score(IReadOnlyList<Candidate> candidates)
+    public double Score(ReadOnlySpan<double> features)
     {
-        foreach (var c in candidates)
+        double score = 0;
+        for (var f = 0; f < RankingFeature.Count; f++)
         {
-            double score = 0;
-            for (var f = 0; f < RankingFeature.Count; f++)
-            {
-                score += RankingFeature.DefaultWeights[f] * c.Features[f];
-            }
-
-            c.Score = score;
+            score += RankingFeature.DefaultWeights[f] * features[f];
         }
+
+        return score;
     }
 
-    /// <summary>The top contributions to a candidate's score, largest first.</summary>
-    public IEnumerable<(string Feature, double Value, double Contribution)> Explain(Candidate candidate, int top = 3) =>
-        Enumerable.Range(0, RankingFeature.Count)
-            .Select(f => (RankingFeature.Names[f], candidate.Features[f], RankingFeature.DefaultWeights[f] * candidate.Features[f]))
-            .Where(x => x.Item3 > 0)
-            .OrderByDescending(x => x.Item3)
-            .Take(top);
+    public void Explain(ReadOnlySpan<double> features, Span<double> contributions)
+    {
+        for (var f = 0; f < RankingFeature.Count; f++)
+        {
+            contributions[f] = RankingFeature.DefaultWeights[f] * features[f];
+        }
+    }
 }

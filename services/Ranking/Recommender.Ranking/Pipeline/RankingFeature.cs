@@ -23,16 +23,29 @@ public static class RankingFeature
     /// dearest; 0 for every pin otherwise.</summary>
     public const int LowPrice = 8;
 
-    public const int Count = 9;
+    /// <summary>The pin's smoothed, decayed click-through rate.</summary>
+    public const int Ctr = 9;
+
+    /// <summary>How much this user/session engages with the pin's brand.</summary>
+    public const int UserBrandAffinity = 10;
+
+    /// <summary>How much this user/session engages with the pin's category.</summary>
+    public const int UserCategoryAffinity = 11;
+
+    /// <summary>How well the pin's price fits the price band this user/session buys in.</summary>
+    public const int UserPriceAffinity = 12;
+
+    public const int Count = 13;
 
     public static readonly string[] Names =
     [
         "retrieval_rank", "semantic_similarity", "keyword_match", "title_coverage", "popularity",
         "brand_match", "category_match", "colour_match", "low_price",
+        "ctr", "your_brand_affinity", "your_category_affinity", "your_price_band",
     ];
 
     /// <summary>Weights of the default model: a catalog ranks sensibly before any judgments or engagement exist.
     /// The intent features are worth less than retrieval together, so a soft slot re-orders good matches but cannot
     /// lift an unrelated pin above them.</summary>
-    public static readonly double[] DefaultWeights = [1.0, 0.6, 0.4, 0.8, 0.3, 0.3, 0.4, 0.3, 0.4];
+    public static readonly double[] DefaultWeights = [1.0, 0.6, 0.4, 0.8, 0.3, 0.3, 0.4, 0.3, 0.4, 0.3, 0.5, 0.3, 0.1];
 }

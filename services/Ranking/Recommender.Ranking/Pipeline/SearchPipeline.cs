@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using Google.Protobuf;
-using MassTransit;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,8 +21,7 @@ namespace Recommender.Ranking.Pipeline;
 public sealed partial class SearchPipeline(
     VectorService.VectorServiceClient vector,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
-    FeatureExtractor featureExtractor,
-    LinearRanker ranker,
+    RankingTail tail,
     IntentService intentService,
     IOptions<RankingOptions> options,
     ILogger<SearchPipeline> logger)
@@ -61,7 +59,8 @@ public sealed partial class SearchPipeline(
 
         var fingerprint = $"{tenant}|{request.Query}|{Convert.ToBase64String(request.Filters?.ToByteArray() ?? [])}|{request.UserId}";
         var offset = PageToken.Read(request.PageToken, fingerprint);
-        var response = Rank(tenant, tokens, candidates, offset, pageSize, fingerprint, intent);
+        var context = new SearchContext(tenant, tokens, intent, NullIfEmpty(request.UserId), NullIfEmpty(request.SessionId));
+        var response = tail.Finish(context, candidates, offset, pageSize, fingerprint);
         response.Intent = IntentProto.ToProto(intent);
         LogSearch(logger, tenant, response.QueryId, intent.NormalizedQuery, intent.Parser, intent.Text,
             intent.Category ?? "", intent.CategoryConfidence, string.Join("|", intent.Brands), intent.BrandsRequired,
@@ -84,46 +83,10 @@ public sealed partial class SearchPipeline(
         var candidates = found.Results.Select(r => ToCandidate(r, null)).ToList();
         var fingerprint = $"{tenant}|related|{request.PinId}|{request.UserId}";
         var offset = PageToken.Read(request.PageToken, fingerprint);
-        return Rank(tenant, seedTokens, candidates, offset, pageSize, fingerprint);
+        return tail.Finish(new SearchContext(tenant, seedTokens, UserId: NullIfEmpty(request.UserId)), candidates, offset, pageSize, fingerprint);
     }
 
-    private RankingSearchResponse Rank(
-        string tenant, IReadOnlyList<string> tokens, List<Candidate> candidates, int offset, int pageSize, string fingerprint,
-        ShoppingIntent? intent = null)
-    {
-        featureExtractor.Extract(tenant, tokens, candidates, intent);
-        ranker.Score(candidates);
-        candidates.Sort((a, b) =>
-        {
-            var byScore = b.Score.CompareTo(a.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(a.Pin.Id, b.Pin.Id);
-        });
-
-        var response = new RankingSearchResponse
-        {
-            QueryId = NewId.NextGuid().ToString("N"),
-            TotalCandidates = candidates.Count,
-            ModelVersion = ranker.Version,
-        };
-        for (var i = offset; i < Math.Min(candidates.Count, offset + pageSize); i++)
-        {
-            var c = candidates[i];
-            var ranked = new RankedPin { Pin = c.Pin.ToProto(), Score = c.Score, Position = i + 1 };
-            foreach (var (feature, value, contribution) in ranker.Explain(c))
-            {
-                ranked.Explanation.Add(new FeatureContribution { Feature = feature, Value = value, Contribution = contribution });
-            }
-
-            response.Results.Add(ranked);
-        }
-
-        if (offset + pageSize < candidates.Count)
-        {
-            response.NextPageToken = PageToken.Create(offset + pageSize, fingerprint);
-        }
-
-        return response;
-    }
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 
     private DateTime Deadline(DateTime callerDeadline)
     {
