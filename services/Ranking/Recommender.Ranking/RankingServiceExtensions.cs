@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -71,8 +72,17 @@ public static class RankingServiceExtensions
             };
             });
 
-        builder.Services.AddSingleton<PopularityCounter>();
-        builder.Services.AddSingleton<IEngagementSignals>(sp => sp.GetRequiredService<PopularityCounter>());
+        builder.Services.AddOptions<EngagementOptions>().BindConfiguration(EngagementOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.ReplayDays * 24 >= o.DedupeWindowHours, "Ranking:Engagement:ReplayDays must cover DedupeWindowHours.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new EngagementState(sp.GetRequiredService<IOptions<EngagementOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IEngagementSignals>(sp => sp.GetRequiredService<EngagementState>());
+        // Before the bus (AddRecommenderMessaging): replays the log before any consumer runs, closes it after the bus stops.
+        builder.Services.AddSingleton<EngagementRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EngagementRecorder>());
+        builder.Services.AddScoped<HomeFeedBuilder>();
         builder.Services.AddSingleton<FeatureExtractor>();
         builder.Services.AddSingleton<RankerRegistry>();
         builder.Services.AddSingleton<RankingTail>();
@@ -90,7 +100,7 @@ public static class RankingServiceExtensions
                     : null);
         });
         builder.Services.AddScoped<SearchPipeline>();
-        builder.Services.AddRecommenderConsumers(x => x.AddConsumer<PinEngagedConsumer>());
+        builder.Services.AddRecommenderConsumers(x => x.AddConsumer<PinEngagedConsumer>(typeof(PinEngagedConsumerDefinition)));
         return builder;
     }
 

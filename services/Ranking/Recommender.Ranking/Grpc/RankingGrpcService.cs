@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts;
 using Recommender.Contracts.Ranking.V1;
+using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Pipeline;
 using Recommender.ServiceDefaults.Security;
 
@@ -11,7 +12,8 @@ namespace Recommender.Ranking.Grpc;
 
 /// <summary>The public API storefronts call. The tenant is the API key's.</summary>
 [Authorize(Policy = Policies.Storefront)]
-public sealed class RankingGrpcService(SearchPipeline pipeline, IPublishEndpoint publish, IOptions<RankingOptions> options)
+public sealed class RankingGrpcService(
+    SearchPipeline pipeline, HomeFeedBuilder homeFeed, EngagementState engagement, IPublishEndpoint publish, IOptions<RankingOptions> options)
     : RankingService.RankingServiceBase
 {
     private readonly RankingOptions _options = options.Value;
@@ -46,13 +48,25 @@ public sealed class RankingGrpcService(SearchPipeline pipeline, IPublishEndpoint
         return new TrackEngagementResponse { Accepted = events.Count };
     }
 
-    /// <summary>Built by the engagement work (issue 7); until then the RPC says so.</summary>
-    public override Task<SearchResponse> HomeFeed(HomeFeedRequest request, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented, "HomeFeed is not available yet."));
+    public override Task<SearchResponse> HomeFeed(HomeFeedRequest request, ServerCallContext context)
+    {
+        RankingRequestValidator.Validate(request, _options);
+        return homeFeed.BuildAsync(request, TenantAccess.Resolve(context, request.Tenant), PageSize(request.PageSize), context.Deadline, context.CancellationToken);
+    }
 
     [Authorize(Policy = Policies.Admin)]
-    public override Task<EngagementStatsResponse> GetEngagementStats(EngagementStatsRequest request, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented, "Engagement stats are not available yet."));
+    public override Task<EngagementStatsResponse> GetEngagementStats(EngagementStatsRequest request, ServerCallContext context)
+    {
+        var stats = engagement.StatsFor(TenantAccess.Resolve(context, request.Tenant));
+        return Task.FromResult(new EngagementStatsResponse
+        {
+            EventsCounted = stats.EventsCounted,
+            DuplicatesDropped = stats.DuplicatesDropped,
+            PinsTracked = stats.PinsTracked,
+            UsersTracked = stats.UsersTracked,
+            SessionsTracked = stats.SessionsTracked,
+        });
+    }
 
     private int PageSize(int requested) => requested == 0 ? _options.DefaultPageSize : requested;
 

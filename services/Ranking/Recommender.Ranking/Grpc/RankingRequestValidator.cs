@@ -62,6 +62,16 @@ public static class RankingRequestValidator
         v.ThrowIfAny();
     }
 
+    public static void Validate(HomeFeedRequest request, RankingOptions options)
+    {
+        var v = new Violations();
+        CheckId(v, "user_id", request.UserId);
+        CheckId(v, "session_id", request.SessionId);
+        CheckToken(v, request.PageToken);
+        CheckPageSize(v, request.PageSize, options);
+        v.ThrowIfAny();
+    }
+
     public static void Validate(TrackEngagementRequest request, RankingOptions options)
     {
         var v = new Violations();

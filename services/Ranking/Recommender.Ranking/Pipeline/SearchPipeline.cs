@@ -23,6 +23,7 @@ public sealed partial class SearchPipeline(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     RankingTail tail,
     IntentService intentService,
+    Engagement.EngagementRecorder recorder,
     IOptions<RankingOptions> options,
     ILogger<SearchPipeline> logger)
 {
@@ -62,6 +63,7 @@ public sealed partial class SearchPipeline(
         var context = new SearchContext(tenant, tokens, intent, NullIfEmpty(request.UserId), NullIfEmpty(request.SessionId));
         var response = tail.Finish(context, candidates, offset, pageSize, fingerprint);
         response.Intent = IntentProto.ToProto(intent);
+        recorder.RecordSearch(tenant, response.QueryId, request.Query, context.UserId, context.SessionId);
         LogSearch(logger, tenant, response.QueryId, intent.NormalizedQuery, intent.Parser, intent.Text,
             intent.Category ?? "", intent.CategoryConfidence, string.Join("|", intent.Brands), intent.BrandsRequired,
             string.Join("|", intent.ExcludedBrands), intent.Colour ?? "", intent.Material ?? "", intent.Size ?? "",

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+
+namespace Recommender.Ranking.Engagement;
+
+/// <summary>
+/// The append-only engagement log of one replica: JSON lines in <c>{dir}/engagement-YYYY-MM-DD.jsonl</c> (counted
+/// events) and <c>{dir}/searches-YYYY-MM-DD.jsonl</c> (searches), one file per UTC day. One writer task group-commits:
+/// it takes every line waiting, writes them, flushes and fsyncs once, then completes all their appends — so the
+/// consumer acknowledges a message only after its line is on disk, and a burst costs one fsync, not one per event.
+/// </summary>
+public sealed class EngagementLog : IAsyncDisposable
+{
+    public const string EngagementPrefix = "engagement-";
+    public const string SearchPrefix = "searches-";
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, FileStream> _open = new(StringComparer.Ordinal);
+    private readonly Task _writer;
+
+    public EngagementLog(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public string Directory { get; }
+
+    /// <summary>Lines written and fsynced so far.</summary>
+    public long Written { get; private set; }
+
+    /// <summary>Appends a counted event; completes when the line is on disk. Cancellation is deliberately not
+    /// honoured once queued: an append that might still reach the disk must not look failed.</summary>
+    public Task AppendAsync(EngagementRecord record)
+    {
+        var pending = new Pending(FileName(EngagementPrefix, record.LoggedAt), record.ToJson(), new(TaskCreationOptions.RunContinuationsAsynchronously));
+        return _queue.Writer.TryWrite(pending) ? pending.Done!.Task : Task.FromException(new ObjectDisposedException(nameof(EngagementLog)));
+    }
+
+    /// <summary>Appends a search record without waiting (a lost search line only loses a query's text).</summary>
+    public void AppendSearch(EngagementRecord record) =>
+        _queue.Writer.TryWrite(new Pending(FileName(SearchPrefix, record.Timestamp), record.ToJson(), null));
+
+    /// <summary>Engagement files whose day is on or after <paramref name="since"/>, oldest first.</summary>
+    public static IReadOnlyList<string> Files(string directory, string prefix, DateTimeOffset since)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        var first = since.UtcDateTime.Date;
+        return System.IO.Directory.EnumerateFiles(directory, prefix + "*.jsonl")
+            .Select(f => (File: f, Day: DayOf(Path.GetFileName(f), prefix)))
+            .Where(x => x.Day is { } d && d >= first)
+            .OrderBy(x => x.Day)
+            .Select(x => x.File)
+            .ToList();
+    }
+
+    /// <summary>The records of the given files in order, skipping lines that are not records (a torn last line).</summary>
+    public static IEnumerable<EngagementRecord> Read(IEnumerable<string> files)
+    {
+        foreach (var file in files)
+        {
+            using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            while (reader.ReadLine() is { } line)
+            {
+                if (EngagementRecord.TryParse(line) is { } record)
+                {
+                    yield return record;
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+        foreach (var stream in _open.Values)
+        {
+            await stream.DisposeAsync();
+        }
+
+        _open.Clear();
+    }
+
+    private static DateTime? DayOf(string name, string prefix) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(".jsonl", StringComparison.Ordinal)
+        && DateTime.TryParseExact(name.AsSpan(prefix.Length, name.Length - prefix.Length - 6), "yyyy-MM-dd",
+            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var day)
+            ? day.Date
+            : null;
+
+    private string FileName(string prefix, DateTimeOffset at) =>
+        Path.Combine(Directory, prefix + at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + ".jsonl");
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < 4096 && _queue.Reader.TryRead(out var p))
+            {
+                batch.Add(p);
+            }
+
+            try
+            {
+                var touched = new HashSet<FileStream>();
+                foreach (var p in batch)
+                {
+                    var stream = Open(p.File);
+                    stream.Write(Encoding.UTF8.GetBytes(p.Line + "\n"));
+                    touched.Add(stream);
+                }
+
+                foreach (var stream in touched)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
+
+                Written += batch.Count;
+                foreach (var p in batch)
+                {
+                    p.Done?.TrySetResult();
+                }
+            }
+            catch (IOException ex)
+            {
+                foreach (var p in batch)
+                {
+                    p.Done?.TrySetException(ex);
+                }
+            }
+
+            CloseOldFiles();
+        }
+    }
+
+    private FileStream Open(string file)
+    {
+        if (_open.TryGetValue(file, out var stream))
+        {
+            return stream;
+        }
+
+        stream = new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        stream.Seek(0, SeekOrigin.End);
+        if (stream.Length > 0)
+        {
+            // A crash may have left half a line: start ours on a fresh one.
+            stream.Seek(-1, SeekOrigin.End);
+            var last = stream.ReadByte();
+            if (last != '\n')
+            {
+                stream.WriteByte((byte)'\n');
+            }
+        }
+
+        _open[file] = stream;
+        return stream;
+    }
+
+    /// <summary>The log rolls daily: when more than today's two files are open, close them all (reopening is cheap).</summary>
+    private void CloseOldFiles()
+    {
+        if (_open.Count <= 2)
+        {
+            return;
+        }
+
+        foreach (var stream in _open.Values)
+        {
+            stream.Dispose();
+        }
+
+        _open.Clear();
+    }
+
+    private sealed record Pending(string File, string Line, TaskCompletionSource? Done);
+}
