@@ -56,7 +56,7 @@ public sealed class PipelineIntentTests
         var candidates = pins.Where(p => p.CategoryPath.Contains("Toner")).Select(p => new Candidate(p, 1, 0.5f, 1)).ToList();
         var intent = Parser.Parse("cheap black hp toner");
 
-        new FeatureExtractor(new PopularityCounter()).Extract(new SearchContext("t", ["black", "hp", "toner"], intent), candidates);
+        new FeatureExtractor(new EngagementState(Microsoft.Extensions.Options.Options.Create(new EngagementOptions()))).Extract(new SearchContext("t", ["black", "hp", "toner"], intent), candidates);
 
         var hpBlack = candidates.Single(c => c.Pin.Title.StartsWith("HP 26A", StringComparison.Ordinal));
         var hpCyan = candidates.Single(c => c.Pin.Title.StartsWith("HP 201X", StringComparison.Ordinal));
@@ -75,7 +75,7 @@ public sealed class PipelineIntentTests
     {
         var candidates = TestCatalog.Pins().Select(p => new Candidate(p, 1, 0.5f, 1)).ToList();
 
-        new FeatureExtractor(new PopularityCounter()).Extract(new SearchContext("t", ["mouse"], Parser.Parse("mouse")), candidates);
+        new FeatureExtractor(new EngagementState(Microsoft.Extensions.Options.Options.Create(new EngagementOptions()))).Extract(new SearchContext("t", ["mouse"], Parser.Parse("mouse")), candidates);
 
         Assert.All(candidates, c => Assert.Equal(0, c.Features[RankingFeature.LowPrice]));
         Assert.Equal(RankingFeature.Count, RankingFeature.Names.Length);

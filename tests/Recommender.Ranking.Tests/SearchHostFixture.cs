@@ -73,6 +73,11 @@ public sealed class SearchHostFixture : IAsyncLifetime
             ["Auth:Keys:1:Role"] = "Service",
             ["Auth:Keys:1:Hash"] = ApiKeyHasher.Hash(ServiceKey),
             ["Ranking:VectorApiKey"] = ServiceKey,
+            ["Auth:Keys:2:Id"] = "e2e-admin",
+            ["Auth:Keys:2:Tenant"] = Tenant,
+            ["Auth:Keys:2:Role"] = "Admin",
+            ["Auth:Keys:2:Hash"] = ApiKeyHasher.Hash(AdminKey),
+            ["Ranking:Engagement:DataPath"] = Path.Combine(_dataPath, "engagement"),
             ["Intent:PrewarmTenants:0"] = Tenant,
             ["Intent:Remote:Enabled"] = "true",
             ["Intent:Remote:Endpoint"] = Chat.Endpoint.ToString(),
@@ -106,6 +111,8 @@ public sealed class SearchHostFixture : IAsyncLifetime
     public static string StorefrontKey { get; } = ApiKeyHasher.NewKey();
 
     public static string ServiceKey { get; } = ApiKeyHasher.NewKey();
+
+    public static string AdminKey { get; } = ApiKeyHasher.NewKey();
 
     public async ValueTask DisposeAsync()
     {

@@ -111,7 +111,8 @@ public sealed class HomeFeedBuilder(
             {
                 if (group.TryDequeue(out var pin) && candidates.Count < _options.CandidateCount)
                 {
-                    candidates.TryAdd(pin.Id, new Candidate(pin.ToPinData(tenant, pin.Version), 0, 0, 0));
+                    // The round-robin order is the retrieval score, so the ranker keeps the spread when nothing else differs.
+                    candidates.TryAdd(pin.Id, new Candidate(pin.ToPinData(tenant, pin.Version), 1f / (1 + candidates.Count), 0, 0));
                 }
             }
         }
