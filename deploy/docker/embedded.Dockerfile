@@ -30,13 +30,14 @@ ENV ASPNETCORE_HTTP_PORTS= \
     Auth__Mode=ApiKeys \
     Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5001 \
     Kestrel__Endpoints__Http__Url=http://0.0.0.0:5000 \
-    Vector__Embedded__DataPath=/var/lib/recommender/vector
+    Vector__Embedded__DataPath=/var/lib/recommender/vector \
+    Ranking__Engagement__DataPath=/var/lib/recommender/engagement
 COPY deploy/docker/healthcheck.sh /usr/local/bin/healthcheck
 RUN chmod 0755 /usr/local/bin/healthcheck \
- && mkdir -p /var/lib/recommender/vector && chown -R $APP_UID:$APP_UID /var/lib/recommender
+ && mkdir -p /var/lib/recommender/vector /var/lib/recommender/engagement && chown -R $APP_UID:$APP_UID /var/lib/recommender
 COPY --from=build /app/ ./
 EXPOSE 5001 5000
-VOLUME ["/var/lib/recommender/vector"]
+VOLUME ["/var/lib/recommender/vector", "/var/lib/recommender/engagement"]
 USER $APP_UID
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["healthcheck", "5000", "/health/ready"]
 ENTRYPOINT ["dotnet", "Recommender.Embedded.dll"]

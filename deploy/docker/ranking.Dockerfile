@@ -29,8 +29,12 @@ ENV ASPNETCORE_HTTP_PORTS=
 COPY deploy/docker/healthcheck.sh /usr/local/bin/healthcheck
 RUN chmod 0755 /usr/local/bin/healthcheck
 COPY --from=build /app/ ./
+# The engagement log (docs/engagement.md) is written here: mount a volume.
+ENV Ranking__Engagement__DataPath=/var/lib/recommender/engagement
+RUN mkdir -p /var/lib/recommender/engagement && chown -R $APP_UID:$APP_UID /var/lib/recommender
+VOLUME ["/var/lib/recommender/engagement"]
 EXPOSE 5101 5100
 USER $APP_UID
-# Nothing is written under /app: mount /tmp (tmpfs/emptyDir) when the root filesystem is read-only.
+# Nothing is written under /app (the engagement log goes to its volume): mount /tmp (tmpfs/emptyDir) when the root filesystem is read-only.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["healthcheck", "5100", "/health/ready"]
 ENTRYPOINT ["dotnet", "Recommender.Ranking.Host.dll"]

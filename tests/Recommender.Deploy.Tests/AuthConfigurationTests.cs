@@ -68,7 +68,7 @@ public partial class AuthConfigurationTests
     public void Kubernetes_AuthSection_PassesTheServicesValidation(string kustomization)
     {
         var k8s = DeployFiles.Render(kustomization);
-        var containers = k8s.Containers().Where(c => c.Workload.StartsWith("Deployment/", StringComparison.Ordinal)).ToList();
+        var containers = k8s.Containers().Where(c => (c.Workload.StartsWith("Deployment/", StringComparison.Ordinal) || c.Workload == "StatefulSet/ranking")).ToList();
 
         Assert.Equal(3, containers.Count);
         foreach (var c in containers)

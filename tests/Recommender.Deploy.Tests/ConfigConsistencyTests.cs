@@ -111,7 +111,7 @@ public class ConfigConsistencyTests(ITestOutputHelper output)
 
         var problems = checks.CheckKubernetesImagesAndPorts(k8s, DeployFiles.Compose());
 
-        Assert.Equal(3, k8s.Containers().Count(c => c.Workload.StartsWith("Deployment/", StringComparison.Ordinal)));
+        Assert.Equal(3, k8s.Containers().Count(c => (c.Workload.StartsWith("Deployment/", StringComparison.Ordinal) || c.Workload == "StatefulSet/ranking")));
         Assert.True(problems.Count == 0, DeployFiles.Describe(problems));
     }
 

@@ -90,7 +90,7 @@ public class PlantedMistakeTests
         var k8s = DeployFiles.Render("deploy/k8s/overlays/dev");
         Assert.Empty(checks.CheckKubernetesImagesAndPorts(k8s));
 
-        var ranking = k8s.Find("Deployment", "ranking")!.Map("spec")!.Map("template")!.Map("spec")!.Maps("containers").Single();
+        var ranking = k8s.Find("StatefulSet", "ranking")!.Map("spec")!.Map("template")!.Map("spec")!.Maps("containers").Single();
         ranking.Map("readinessProbe")!.Map("grpc")!["port"] = "5100";
 
         var problem = Assert.Single(checks.CheckKubernetesImagesAndPorts(k8s));
@@ -130,11 +130,11 @@ public class PlantedMistakeTests
         var k8s = DeployFiles.Render("deploy/k8s/overlays/production");
         Assert.Empty(checks.CheckKubernetesEnvironment(k8s));
 
-        var ranking = k8s.Find("Deployment", "ranking")!.Map("spec")!.Map("template")!.Map("spec")!.Maps("containers").Single();
+        var ranking = k8s.Find("StatefulSet", "ranking")!.Map("spec")!.Map("template")!.Map("spec")!.Maps("containers").Single();
         ranking.List("env").RemoveAll(e => e is Dictionary<object, object?> m && m.Str("name") == "Auth__Keys__1__Hash");
 
         var problem = Assert.Single(checks.CheckKubernetesEnvironment(k8s));
-        Assert.Contains("Deployment/ranking container ranking: Auth__Keys__1 sets Id, Role, Tenant but not Hash (required by ApiKeyEntry)", problem, StringComparison.Ordinal);
+        Assert.Contains("StatefulSet/ranking container ranking: Auth__Keys__1 sets Id, Role, Tenant but not Hash (required by ApiKeyEntry)", problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,12 +15,19 @@ public sealed class DistributedSystem : IAsyncLifetime
     public static readonly string[] Tenants =
     [
         "systest", "oversized", "bad-pins", "someone-else", "nobody", "kill-vector", "broker-restart", "poison-mix", "shop-a", "shop-b",
+        "engage-brand", "engage-kill", "engage-poison",
     ];
 
     private readonly List<GrpcChannel> _channels = [];
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "recommender-systest-" + Guid.NewGuid().ToString("N"));
 
     public RabbitMqBroker Broker { get; } = new();
+
+    /// <summary>The ranking replica's id: its engagement queue is pin-engaged-{id}.</summary>
+    public string RankingReplicaId { get; } = "systest-0";
+
+    /// <summary>Where the ranking service keeps its engagement log.</summary>
+    public string EngagementPath => _dataPath + "-engagement";
 
     public TestKeys Keys { get; } = new(Tenants);
 
@@ -41,6 +48,9 @@ public sealed class DistributedSystem : IAsyncLifetime
 
     /// <summary>Ingestion with the tenant's admin key.</summary>
     public IngestionService.IngestionServiceClient IngestionFor(string tenant) => new(Authorized(Ingestion, Keys.Admin(tenant)));
+
+    /// <summary>Ranking with the tenant's admin key (engagement stats).</summary>
+    public RankingService.RankingServiceClient RankingAdminFor(string tenant) => new(Authorized(Ranking, Keys.Admin(tenant)));
 
     /// <summary>Ranking with the tenant's storefront key.</summary>
     public RankingService.RankingServiceClient RankingFor(string tenant) => new(Authorized(Ranking, Keys.Storefront(tenant)));
@@ -69,6 +79,8 @@ public sealed class DistributedSystem : IAsyncLifetime
         Ranking = new ServiceProcess("ranking", RepoPaths.HostDll("services/Ranking/Host", "Recommender.Ranking.Host"), env);
         Ranking.Set("Ranking__VectorAddress", Vector.GrpcAddress.ToString());
         Ranking.Set("Ranking__VectorApiKey", Keys.Service);
+        Ranking.Set("Ranking__Engagement__DataPath", EngagementPath);
+        Ranking.Set("Ranking__Engagement__ReplicaId", RankingReplicaId);
 
         foreach (var service in new[] { Vector, Ingestion, Ranking })
         {
@@ -118,9 +130,12 @@ public sealed class DistributedSystem : IAsyncLifetime
         }
 
         await Broker.DisposeAsync();
-        if (Directory.Exists(_dataPath))
+        foreach (var path in new[] { _dataPath, EngagementPath })
         {
-            Directory.Delete(_dataPath, recursive: true);
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
         }
     }
 

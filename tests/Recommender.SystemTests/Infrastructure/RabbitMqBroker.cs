@@ -77,6 +77,30 @@ public sealed class RabbitMqBroker : IAsyncLifetime
         await StartLocalAsync(keepData: true);
     }
 
+    /// <summary>Stops the broker (durable queues and their messages stay on disk) until <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_container is not null)
+        {
+            await _container.StopAsync();
+            return;
+        }
+
+        await StopLocalAsync();
+    }
+
+    /// <summary>Starts a broker stopped with <see cref="StopAsync"/> on the same port and data folder.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_container is not null)
+        {
+            await _container.StartAsync();
+            return;
+        }
+
+        await StartLocalAsync(keepData: true);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_container is not null)
