@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,7 @@ using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Grpc;
 using Recommender.Ranking.Intent;
 using Recommender.Ranking.Pipeline;
+using Recommender.Ranking.Pipeline.Tail;
 using Recommender.ServiceDefaults.Messaging;
 using Recommender.ServiceDefaults.Security;
 
@@ -25,6 +27,12 @@ public static class RankingServiceExtensions
             .Validate(o => o.VectorAddress.IsAbsoluteUri, "Ranking:VectorAddress must be an absolute URI.")
             .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Ranking:DefaultPageSize must not exceed MaxPageSize.")
             .ValidateOnStart();
+        builder.Services.AddOptions<RankingRulesOptions>().BindConfiguration(RankingRulesOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RankingRulesOptions>, RankingRulesOptionsValidator>();
+        builder.Services.AddOptions<DiversityOptions>().BindConfiguration(DiversityOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PaginationOptions>().BindConfiguration(PaginationOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<IntentOptions>().BindConfiguration(IntentOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RemoteIntentOptions>().BindConfiguration(RemoteIntentOptions.Section)
@@ -75,6 +83,9 @@ public static class RankingServiceExtensions
         builder.Services.AddSingleton<IEngagementSignals>(sp => sp.GetRequiredService<PopularityCounter>());
         builder.Services.AddSingleton<FeatureExtractor>();
         builder.Services.AddSingleton<RankerRegistry>();
+        builder.Services.AddSingleton<BusinessRules>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RankedListCache>();
         builder.Services.AddSingleton<RankingTail>();
         builder.Services.AddSingleton<IntentModelRegistry>();
         builder.Services.AddSingleton<IntentModelBuilder>();
