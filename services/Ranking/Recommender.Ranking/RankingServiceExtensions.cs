@@ -12,6 +12,7 @@ using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Grpc;
 using Recommender.Ranking.Intent;
 using Recommender.Ranking.Pipeline;
+using Recommender.Ranking.Pipeline.Tail;
 using Recommender.ServiceDefaults.Messaging;
 using Recommender.ServiceDefaults.Security;
 
@@ -26,6 +27,12 @@ public static class RankingServiceExtensions
             .Validate(o => o.VectorAddress.IsAbsoluteUri, "Ranking:VectorAddress must be an absolute URI.")
             .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Ranking:DefaultPageSize must not exceed MaxPageSize.")
             .ValidateOnStart();
+        builder.Services.AddOptions<RankingRulesOptions>().BindConfiguration(RankingRulesOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RankingRulesOptions>, RankingRulesOptionsValidator>();
+        builder.Services.AddOptions<DiversityOptions>().BindConfiguration(DiversityOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PaginationOptions>().BindConfiguration(PaginationOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<IntentOptions>().BindConfiguration(IntentOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RemoteIntentOptions>().BindConfiguration(RemoteIntentOptions.Section)
@@ -85,6 +92,9 @@ public static class RankingServiceExtensions
         builder.Services.AddScoped<HomeFeedBuilder>();
         builder.Services.AddSingleton<FeatureExtractor>();
         builder.Services.AddSingleton<RankerRegistry>();
+        builder.Services.AddSingleton<BusinessRules>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RankedListCache>();
         builder.Services.AddSingleton<RankingTail>();
         builder.Services.AddSingleton<IntentModelRegistry>();
         builder.Services.AddSingleton<IntentModelBuilder>();

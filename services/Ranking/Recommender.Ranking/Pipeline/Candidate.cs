@@ -15,6 +15,23 @@ public sealed class Candidate(PinData pin, float fused, float dense, float spars
 
     public double Score { get; set; }
 
+    /// <summary>The pin's dense vector as retrieval returned it (for MMR diversity), or null; the tail drops it once
+    /// the list is ordered.</summary>
+    public float[]? Vector { get; set; }
+
+    /// <summary>What the business rules and diversity did to this candidate (see <see cref="Tail.TailEffects"/>).</summary>
+    public Tail.TailEffects Effects { get; set; }
+
+    /// <summary>Score changes from boost, bury and out-of-stock rules, in model-score units.</summary>
+    public double BoostDelta { get; set; }
+
+    public double BuryDelta { get; set; }
+
+    public double OutOfStockDelta { get; set; }
+
+    /// <summary>The model's order before diversity (0-based), to explain a demotion.</summary>
+    public int ModelRank { get; set; }
+
     public FeatureVector Features { get; } = new();
 }
 

@@ -1,48 +1,163 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Recommender.Contracts;
 using Recommender.Contracts.Ranking.V1;
+using Recommender.Ranking.Pipeline.Tail;
 
 namespace Recommender.Ranking.Pipeline;
 
 /// <summary>
-/// The shared end of every ranked list (search, related pins, home feed): features -> model score -> order ->
-/// the requested page, each result with its score and the features that placed it.
+/// The shared end of every ranked list (search, related pins, home feed): features -> model score -> business rules
+/// (boost, bury, out-of-stock) -> order -> diversity -> pinned positions -> the requested page, each result with its
+/// score and the features and rules that placed it. The ordered list is kept by query id so later pages are cut from
+/// the same ranking (<see cref="Continue"/>).
 /// </summary>
-public sealed class RankingTail(FeatureExtractor featureExtractor, RankerRegistry rankers)
+public sealed class RankingTail(
+    FeatureExtractor featureExtractor,
+    RankerRegistry rankers,
+    BusinessRules rules,
+    IOptions<DiversityOptions> diversity,
+    RankedListCache lists)
 {
-    /// <summary>Explanations list this many features, largest contribution first.</summary>
+    /// <summary>Explanations list this many features, largest contribution first (rule entries come on top).</summary>
     public const int ExplainedFeatures = 3;
 
-    public SearchResponse Finish(SearchContext context, List<Candidate> candidates, int offset, int pageSize, string fingerprint)
+    private readonly DiversityOptions _diversity = diversity.Value;
+
+    /// <summary>The next page of a list an earlier page ranked, when the token points to one that is still kept;
+    /// null for a first page or when the list was evicted (then rank again and call <see cref="Finish"/>).</summary>
+    public SearchResponse? Continue(string pageToken, int pageSize, string fingerprint)
+    {
+        var position = PageToken.ReadPosition(pageToken, fingerprint);
+        if (position.QueryId is null || !lists.TryGet(position.QueryId, out var list))
+        {
+            return null;
+        }
+
+        var response = Page(list, position.Offset, pageSize, fingerprint);
+        if (list.Intent is not null)
+        {
+            response.Intent = list.Intent;
+        }
+
+        return response;
+    }
+
+    /// <summary>Ranks the candidates and returns the page at <paramref name="offset"/>. <paramref name="intent"/> is kept
+    /// with the list so later pages can echo it.</summary>
+    public SearchResponse Finish(
+        SearchContext context, List<Candidate> candidates, int offset, int pageSize, string fingerprint, Contracts.Ranking.V1.Intent? intent = null)
     {
         var model = rankers.Current;
+        var ranked = Rank(context, candidates, model);
+        var list = new RankedList(NewId.NextGuid().ToString("N"), ranked, candidates.Count, model.Version, model, intent);
+        if (offset + pageSize < ranked.Length)
+        {
+            lists.Add(list);
+        }
+
+        var response = Page(list, offset, pageSize, fingerprint);
+        if (intent is not null)
+        {
+            response.Intent = intent;
+        }
+
+        return response;
+    }
+
+    /// <summary>The ordered list: scores, rules, diversity and pinned positions applied; vectors dropped.</summary>
+    public Candidate[] Rank(SearchContext context, List<Candidate> candidates, IRankerModel model)
+    {
         featureExtractor.Extract(context, candidates);
         foreach (var c in candidates)
         {
             c.Score = model.Score(c.Features.Values);
         }
 
-        candidates.Sort((a, b) =>
-        {
-            var byScore = b.Score.CompareTo(a.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(a.Pin.Id, b.Pin.Id);
-        });
+        var tenantRules = rules.For(context.Tenant);
+        tenantRules.Apply(candidates);
+        var stockFirst = tenantRules.OutOfStock == OutOfStockMode.Bottom;
+        candidates.Sort(stockFirst ? CompareStockFirst : CompareByScore);
 
+        List<Candidate>? pinned = null;
+        if (tenantRules.HasPinned)
+        {
+            pinned = candidates.Where(c => (c.Effects & TailEffects.Pinned) != 0).ToList();
+            if (pinned.Count > 0)
+            {
+                candidates.RemoveAll(c => (c.Effects & TailEffects.Pinned) != 0);
+            }
+        }
+
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            candidates[i].ModelRank = i;
+        }
+
+        if (_diversity.Mode != DiversityMode.None)
+        {
+            var exempt = (IReadOnlyCollection<string>?)context.Intent?.Brands ?? [];
+            var inStock = stockFirst ? candidates.FindIndex(c => !c.Pin.InStock) : -1;
+            if (inStock < 0)
+            {
+                Diversifier.Apply(_diversity, candidates, 0, candidates.Count, exempt);
+            }
+            else
+            {
+                Diversifier.Apply(_diversity, candidates, 0, inStock, exempt);
+                Diversifier.Apply(_diversity, candidates, inStock, candidates.Count, exempt);
+            }
+        }
+
+        if (pinned is { Count: > 0 })
+        {
+            foreach (var p in pinned.OrderBy(p => tenantRules.PinnedPosition(p.Pin.Id)))
+            {
+                candidates.Insert(Math.Min(tenantRules.PinnedPosition(p.Pin.Id) - 1, candidates.Count), p);
+            }
+        }
+
+        var ranked = candidates.ToArray();
+        foreach (var c in ranked)
+        {
+            c.Vector = null;
+        }
+
+        return ranked;
+    }
+
+    private static int CompareByScore(Candidate a, Candidate b)
+    {
+        var byScore = b.Score.CompareTo(a.Score);
+        return byScore != 0 ? byScore : string.CompareOrdinal(a.Pin.Id, b.Pin.Id);
+    }
+
+    private static int CompareStockFirst(Candidate a, Candidate b) =>
+        a.Pin.InStock != b.Pin.InStock ? (a.Pin.InStock ? -1 : 1) : CompareByScore(a, b);
+
+    private static SearchResponse Page(RankedList list, int offset, int pageSize, string fingerprint)
+    {
+        var ranked = list.Ranked;
         var response = new SearchResponse
         {
-            QueryId = NewId.NextGuid().ToString("N"),
-            TotalCandidates = candidates.Count,
-            ModelVersion = model.Version,
+            QueryId = list.QueryId,
+            TotalCandidates = list.TotalCandidates,
+            ModelVersion = list.ModelVersion,
         };
         Span<double> contributions = stackalloc double[RankingFeature.Count];
-        for (var i = offset; i < Math.Min(candidates.Count, offset + pageSize); i++)
+        Span<int> top = stackalloc int[ExplainedFeatures];
+        var end = Math.Min(ranked.Length, offset + pageSize);
+        for (var i = offset; i < end; i++)
         {
-            var c = candidates[i];
-            var ranked = new RankedPin { Pin = c.Pin.ToProto(), Score = c.Score, Position = i + 1 };
-            model.Explain(c.Features.Values, contributions);
-            foreach (var f in TopContributions(contributions))
+            var c = ranked[i];
+            var result = new RankedPin { Pin = c.Pin.ToProto(), Score = c.Score, Position = i + 1 };
+            AddRuleExplanations(c, result);
+            list.Model.Explain(c.Features.Values, contributions);
+            var count = TopContributions(contributions, top);
+            for (var k = 0; k < count; k++)
             {
-                ranked.Explanation.Add(new FeatureContribution
+                var f = top[k];
+                result.Explanation.Add(new FeatureContribution
                 {
                     Feature = RankingFeature.Names[f],
                     Value = c.Features[f],
@@ -50,27 +165,100 @@ public sealed class RankingTail(FeatureExtractor featureExtractor, RankerRegistr
                 });
             }
 
-            response.Results.Add(ranked);
+            response.Results.Add(result);
         }
 
-        if (offset + pageSize < candidates.Count)
+        if (end < ranked.Length)
         {
-            response.NextPageToken = PageToken.Create(offset + pageSize, fingerprint);
+            response.NextPageToken = PageToken.Create(end, list.QueryId, fingerprint);
         }
 
         return response;
     }
 
-    private static int[] TopContributions(ReadOnlySpan<double> contributions)
+    /// <summary>Rule and diversity entries lead the explanation, so a storefront sees why a pin moved.</summary>
+    private static void AddRuleExplanations(Candidate c, RankedPin result)
     {
-        var order = new int[contributions.Length];
-        for (var f = 0; f < order.Length; f++)
+        var effects = c.Effects;
+        if (effects == TailEffects.None)
         {
-            order[f] = f;
+            return;
         }
 
-        var values = contributions.ToArray();
-        Array.Sort(values.Select(v => -v).ToArray(), order);
-        return order.Where(f => values[f] > 0).Take(ExplainedFeatures).ToArray();
+        if ((effects & TailEffects.Pinned) != 0)
+        {
+            result.Explanation.Add(new FeatureContribution { Feature = TailExplanations.Pinned, Value = result.Position });
+        }
+
+        if ((effects & TailEffects.Boosted) != 0)
+        {
+            result.Explanation.Add(new FeatureContribution { Feature = TailExplanations.Boost, Value = 1, Contribution = c.BoostDelta });
+        }
+
+        if ((effects & TailEffects.Buried) != 0)
+        {
+            result.Explanation.Add(new FeatureContribution { Feature = TailExplanations.Bury, Value = 1, Contribution = c.BuryDelta });
+        }
+
+        if ((effects & TailEffects.OutOfStock) != 0)
+        {
+            result.Explanation.Add(new FeatureContribution { Feature = TailExplanations.OutOfStock, Value = 1, Contribution = c.OutOfStockDelta });
+        }
+
+        if ((effects & TailEffects.Diversified) != 0)
+        {
+            // Value: the 1-based position the model (with rules) gave before diversity.
+            result.Explanation.Add(new FeatureContribution { Feature = TailExplanations.Diversity, Value = c.ModelRank + 1 });
+        }
     }
+
+    /// <summary>Indices of the largest positive contributions, largest first, without allocating.</summary>
+    private static int TopContributions(ReadOnlySpan<double> contributions, Span<int> top)
+    {
+        var count = 0;
+        for (var f = 0; f < contributions.Length; f++)
+        {
+            var v = contributions[f];
+            if (!(v > 0))
+            {
+                continue;
+            }
+
+            var at = count < top.Length ? count : top.Length;
+            while (at > 0 && contributions[top[at - 1]] < v)
+            {
+                at--;
+            }
+
+            if (at >= top.Length)
+            {
+                continue;
+            }
+
+            var last = Math.Min(count, top.Length - 1);
+            for (var k = last; k > at; k--)
+            {
+                top[k] = top[k - 1];
+            }
+
+            top[at] = f;
+            count = Math.Min(count + 1, top.Length);
+        }
+
+        return count;
+    }
+}
+
+/// <summary>Explanation entries the tail adds next to the model's features.</summary>
+public static class TailExplanations
+{
+    public const string Boost = "rule:boost";
+    public const string Bury = "rule:bury";
+    public const string OutOfStock = "rule:out_of_stock";
+
+    /// <summary>Value: the fixed 1-based position.</summary>
+    public const string Pinned = "rule:pinned";
+
+    /// <summary>Value: the position before diversity moved the pin down.</summary>
+    public const string Diversity = "diversity";
 }

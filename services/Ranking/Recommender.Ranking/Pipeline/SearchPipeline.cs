@@ -8,6 +8,7 @@ using Recommender.Contracts.Ranking.V1;
 using Recommender.Contracts.Vector.V1;
 using Recommender.Embeddings;
 using Recommender.Ranking.Intent;
+using Recommender.ServiceDefaults.Grpc;
 using RankingSearchRequest = Recommender.Contracts.Ranking.V1.SearchRequest;
 using RankingSearchResponse = Recommender.Contracts.Ranking.V1.SearchResponse;
 using VectorSearchRequest = Recommender.Contracts.Vector.V1.SearchRequest;
@@ -33,6 +34,12 @@ public sealed partial class SearchPipeline(
     public async Task<RankingSearchResponse> SearchAsync(
         RankingSearchRequest request, string tenant, int pageSize, DateTime deadline, CancellationToken cancellationToken)
     {
+        var fingerprint = $"{tenant}|{request.Query}|{Convert.ToBase64String(request.Filters?.ToByteArray() ?? [])}|{request.UserId}";
+        if (tail.Continue(request.PageToken, pageSize, fingerprint) is { } next)
+        {
+            return next;
+        }
+
         var parsed = await intentService.ParseAsync(tenant, request.Query, cancellationToken);
         var intent = parsed.Intent;
         var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
@@ -58,11 +65,9 @@ public sealed partial class SearchPipeline(
             .Select(r => ToCandidate(r, query))
             .ToList();
 
-        var fingerprint = $"{tenant}|{request.Query}|{Convert.ToBase64String(request.Filters?.ToByteArray() ?? [])}|{request.UserId}";
         var offset = PageToken.Read(request.PageToken, fingerprint);
         var context = new SearchContext(tenant, tokens, intent, NullIfEmpty(request.UserId), NullIfEmpty(request.SessionId));
-        var response = tail.Finish(context, candidates, offset, pageSize, fingerprint);
-        response.Intent = IntentProto.ToProto(intent);
+        var response = tail.Finish(context, candidates, offset, pageSize, fingerprint, IntentProto.ToProto(intent));
         recorder.RecordSearch(tenant, response.QueryId, request.Query, context.UserId, context.SessionId);
         LogSearch(logger, tenant, response.QueryId, intent.NormalizedQuery, intent.Parser, intent.Text,
             intent.Category ?? "", intent.CategoryConfidence, string.Join("|", intent.Brands), intent.BrandsRequired,
@@ -75,15 +80,34 @@ public sealed partial class SearchPipeline(
     public async Task<RankingSearchResponse> RelatedAsync(
         RelatedPinsRequest request, string tenant, int pageSize, DateTime deadline, CancellationToken cancellationToken)
     {
-        var recommend = new RecommendRequest { Tenant = tenant, Limit = _options.CandidateCount, WithVectors = true };
-        recommend.PositiveIds.Add(request.PinId);
-        var found = await vector.RecommendAsync(recommend, deadline: Deadline(deadline), cancellationToken: cancellationToken);
+        var fingerprint = $"{tenant}|related|{request.PinId}|{request.UserId}";
+        if (tail.Continue(request.PageToken, pageSize, fingerprint) is { } next)
+        {
+            return next;
+        }
 
         var seed = await vector.GetAsync(
             new GetRequest { Tenant = tenant, PinIds = { request.PinId } }, deadline: Deadline(deadline), cancellationToken: cancellationToken);
-        var seedTokens = seed.Points.Count > 0 ? TextTokenizer.Tokenize(seed.Points[0].Pin.Title) : [];
-        var candidates = found.Results.Select(r => ToCandidate(r, null)).ToList();
-        var fingerprint = $"{tenant}|related|{request.PinId}|{request.UserId}";
+        if (seed.Points.Count == 0)
+        {
+            throw ServiceRuleException.NotFound($"Pin '{request.PinId}' does not exist in tenant '{tenant}'.");
+        }
+
+        var recommend = new RecommendRequest { Tenant = tenant, Limit = _options.CandidateCount + 1, WithVectors = true };
+        recommend.PositiveIds.Add(request.PinId);
+        var found = await vector.RecommendAsync(recommend, deadline: Deadline(deadline), cancellationToken: cancellationToken);
+
+        var seedTokens = TextTokenizer.Tokenize(seed.Points[0].Pin.Title);
+        var candidates = new List<Candidate>(found.Results.Count);
+        foreach (var r in found.Results)
+        {
+            // The seed itself is never its own recommendation.
+            if (r.Pin.Id != request.PinId && candidates.Count < _options.CandidateCount)
+            {
+                candidates.Add(ToCandidate(r, null));
+            }
+        }
+
         var offset = PageToken.Read(request.PageToken, fingerprint);
         return tail.Finish(new SearchContext(tenant, seedTokens, UserId: NullIfEmpty(request.UserId)), candidates, offset, pageSize, fingerprint);
     }
@@ -100,15 +124,20 @@ public sealed partial class SearchPipeline(
     {
         var pin = r.Pin.ToPinData(r.Pin.Tenant, r.Pin.Version);
         var dense = r.DenseScore;
-        if (query is not null && r.Dense.Count == query.Length)
+        float[]? vector = null;
+        if (r.Dense.Count > 0)
         {
-            // Every candidate gets its real cosine, also those the sparse branch alone found.
-            var vector = new float[r.Dense.Count];
+            // One copy out of the message: the real cosine for every candidate (also those the sparse branch alone
+            // found) and the vector MMR diversity compares.
+            vector = new float[r.Dense.Count];
             r.Dense.CopyTo(vector, 0);
-            dense = TensorPrimitives.Dot(vector, query);
+            if (query is not null && vector.Length == query.Length)
+            {
+                dense = TensorPrimitives.Dot(vector, query);
+            }
         }
 
-        return new Candidate(pin, r.Score, dense, r.SparseScore);
+        return new Candidate(pin, r.Score, dense, r.SparseScore) { Vector = vector };
     }
 
     /// <summary>True when the pin's title, brand or colour holds every word of some negated term.</summary>

@@ -1,0 +1,178 @@
+using System.Numerics.Tensors;
+
+namespace Recommender.Ranking.Pipeline.Tail;
+
+/// <summary>Re-orders a ranked segment for variety: a per-brand cap per window of positions, or MMR over the dense
+/// vectors. Both are greedy and keep the model's order wherever variety does not ask otherwise.</summary>
+public static class Diversifier
+{
+    /// <summary>Re-orders <paramref name="list"/>[start, end) in place. <paramref name="exemptBrands"/> (the brands the
+    /// query names) are never capped.</summary>
+    public static void Apply(DiversityOptions options, List<Candidate> list, int start, int end, IReadOnlyCollection<string> exemptBrands)
+    {
+        if (end - start < 2)
+        {
+            return;
+        }
+
+        switch (options.Mode)
+        {
+            case DiversityMode.BrandCap:
+                BrandCap(list, start, end, options.MaxPerBrand, options.Window, exemptBrands);
+                break;
+            case DiversityMode.Mmr:
+                Mmr(list, start, end, options.Lambda, options.MmrDepth);
+                break;
+        }
+    }
+
+    /// <summary>Each position takes the best remaining candidate whose brand has fewer than <paramref name="cap"/> pins
+    /// in the current window; when every remaining candidate is capped, the best remaining one.</summary>
+    public static void BrandCap(List<Candidate> list, int start, int end, int cap, int window, IReadOnlyCollection<string> exemptBrands)
+    {
+        var n = end - start;
+        var remaining = list.GetRange(start, n);
+        var taken = new bool[n];
+        var windowBrands = new string[window];
+        var next = 0; // first index not yet taken
+        for (var pos = 0; pos < n; pos++)
+        {
+            var inWindow = pos % window;
+            var pick = -1;
+            for (var i = next; i < n; i++)
+            {
+                if (taken[i])
+                {
+                    continue;
+                }
+
+                var brand = remaining[i].Pin.Brand;
+                if (brand.Length == 0 || Contains(exemptBrands, brand) || Count(windowBrands, inWindow, brand) < cap)
+                {
+                    pick = i;
+                    break;
+                }
+            }
+
+            if (pick < 0)
+            {
+                pick = next;
+            }
+
+            taken[pick] = true;
+            var c = remaining[pick];
+            windowBrands[inWindow] = c.Pin.Brand;
+            list[start + pos] = c;
+            while (next < n && taken[next])
+            {
+                next++;
+            }
+        }
+
+        // Candidates that were passed over (capped) now sit lower than the model put them.
+        for (var pos = 0; pos < n; pos++)
+        {
+            if (list[start + pos].ModelRank - start < pos)
+            {
+                list[start + pos].Effects |= TailEffects.Diversified;
+            }
+        }
+    }
+
+    /// <summary>Maximal marginal relevance for the first <paramref name="depth"/> positions: each pick maximises
+    /// lambda * relevance - (1 - lambda) * (highest cosine to an already picked pin), relevance being the score
+    /// scaled to [0, 1] within the segment.</summary>
+    public static void Mmr(List<Candidate> list, int start, int end, double lambda, int depth)
+    {
+        var n = end - start;
+        var segment = list.GetRange(start, n);
+        double min = double.MaxValue, max = double.MinValue;
+        foreach (var c in segment)
+        {
+            min = Math.Min(min, c.Score);
+            max = Math.Max(max, c.Score);
+        }
+
+        var range = max > min ? max - min : 1;
+        var maxSim = new double[n];
+        var taken = new bool[n];
+        var picks = Math.Min(depth, n);
+        for (var pos = 0; pos < picks; pos++)
+        {
+            var best = -1;
+            var bestValue = double.MinValue;
+            for (var i = 0; i < n; i++)
+            {
+                if (taken[i])
+                {
+                    continue;
+                }
+
+                var value = (lambda * (segment[i].Score - min) / range) - ((1 - lambda) * maxSim[i]);
+                if (value > bestValue)
+                {
+                    bestValue = value;
+                    best = i;
+                }
+            }
+
+            taken[best] = true;
+            var chosen = segment[best];
+            list[start + pos] = chosen;
+            if (chosen.Vector is { } v)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    if (!taken[i] && segment[i].Vector is { } w && w.Length == v.Length)
+                    {
+                        maxSim[i] = Math.Max(maxSim[i], TensorPrimitives.Dot(v, w));
+                    }
+                }
+            }
+        }
+
+        var pos2 = picks;
+        for (var i = 0; i < n; i++)
+        {
+            if (!taken[i])
+            {
+                list[start + pos2++] = segment[i];
+            }
+        }
+
+        for (var pos = 0; pos < n; pos++)
+        {
+            if (list[start + pos].ModelRank - start < pos)
+            {
+                list[start + pos].Effects |= TailEffects.Diversified;
+            }
+        }
+    }
+
+    private static int Count(string[] windowBrands, int filled, string brand)
+    {
+        var count = 0;
+        for (var i = 0; i < filled; i++)
+        {
+            if (string.Equals(windowBrands[i], brand, StringComparison.OrdinalIgnoreCase))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static bool Contains(IReadOnlyCollection<string> brands, string brand)
+    {
+        foreach (var b in brands)
+        {
+            if (string.Equals(b, brand, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

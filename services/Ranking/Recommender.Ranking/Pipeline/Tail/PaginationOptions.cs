@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Recommender.Ranking.Pipeline.Tail;
+
+/// <summary>Section "Ranking:Pagination": ranked lists are kept per query id so later pages come from the same
+/// ranking even when engagement changes scores in between.</summary>
+public sealed class PaginationOptions
+{
+    public const string Section = "Ranking:Pagination";
+
+    /// <summary>How long a ranked list stays available to its page tokens.</summary>
+    [Range(1, 86_400)]
+    public int SnapshotTtlSeconds { get; set; } = 600;
+
+    /// <summary>Most ranked lists kept per replica (the oldest go first); about 20-60 KB each at 200 candidates.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxSnapshots { get; set; } = 5_000;
+}

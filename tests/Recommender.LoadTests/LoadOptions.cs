@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace Recommender.LoadTests;
+
+/// <summary>Command line: --pins N --seconds S --warmup S --concurrency C --queries Q --page-size P --candidates K
+/// --diversity None|Mmr|BrandCap --products F1[,F2] --target URL --api-key KEY.</summary>
+public sealed class LoadOptions
+{
+    public int Pins { get; private set; } = 55_000;
+
+    public int Seconds { get; private set; } = 30;
+
+    public int Warmup { get; private set; } = 10;
+
+    public int Concurrency { get; private set; } = 4;
+
+    public int Queries { get; private set; } = 2_000;
+
+    public int PageSize { get; private set; } = 20;
+
+    public int Candidates { get; private set; } = 200;
+
+    public string Diversity { get; private set; } = "BrandCap";
+
+    public string[] Products { get; private set; } = [];
+
+    public string? Target { get; private set; }
+
+    public string? ApiKey { get; private set; }
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var o = new LoadOptions();
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            var value = args[i + 1];
+            switch (args[i])
+            {
+                case "--pins": o.Pins = Int(value); break;
+                case "--seconds": o.Seconds = Int(value); break;
+                case "--warmup": o.Warmup = Int(value); break;
+                case "--concurrency": o.Concurrency = Int(value); break;
+                case "--queries": o.Queries = Int(value); break;
+                case "--page-size": o.PageSize = Int(value); break;
+                case "--candidates": o.Candidates = Int(value); break;
+                case "--diversity": o.Diversity = value; break;
+                case "--products": o.Products = value.Split(',', StringSplitOptions.RemoveEmptyEntries); break;
+                case "--target": o.Target = value; break;
+                case "--api-key": o.ApiKey = value; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}.");
+            }
+        }
+
+        return o;
+    }
+
+    private static int Int(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Recommender.Contracts.Ranking.V1;
+
+namespace Recommender.LoadTests;
+
+/// <summary>Fixed concurrency for a fixed time: each worker sends the next query as soon as its last answer came.</summary>
+public static class LoadRunner
+{
+    public static async Task<LoadReport> RunAsync(RankingService.RankingServiceClient client, List<string> queries, LoadOptions o)
+    {
+        Console.WriteLine($"warm-up {o.Warmup} s ...");
+        await RunPhaseAsync(client, queries, o, TimeSpan.FromSeconds(o.Warmup));
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        var alloc0 = GC.GetTotalAllocatedBytes();
+        var gen0 = GC.CollectionCount(0);
+        var gen2 = GC.CollectionCount(2);
+        Console.WriteLine($"measuring {o.Seconds} s at concurrency {o.Concurrency} ...");
+        var wall = Stopwatch.StartNew();
+        var (latencies, errors, results) = await RunPhaseAsync(client, queries, o, TimeSpan.FromSeconds(o.Seconds));
+        wall.Stop();
+        process.Refresh();
+        return new LoadReport(latencies, errors, results, wall.Elapsed, process.TotalProcessorTime - cpu0,
+            GC.GetTotalAllocatedBytes() - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(2) - gen2);
+    }
+
+    private static async Task<(long[] Latencies, int Errors, long Results)> RunPhaseAsync(
+        RankingService.RankingServiceClient client, List<string> queries, LoadOptions o, TimeSpan duration)
+    {
+        var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, o.Concurrency).Select(w => Task.Run(async () =>
+        {
+            var latencies = new List<long>(64_000);
+            var errors = 0;
+            long results = 0;
+            var next = w * 7919;
+            while (Stopwatch.GetTimestamp() < stopAt)
+            {
+                var query = queries[next++ % queries.Count];
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    var response = await client.SearchAsync(new SearchRequest { Query = query, PageSize = o.PageSize });
+                    results += response.Results.Count;
+                    latencies.Add(Stopwatch.GetTimestamp() - start);
+                }
+                catch (RpcException)
+                {
+                    errors++;
+                }
+            }
+
+            return (latencies, errors, results);
+        })).ToList();
+        var done = await Task.WhenAll(workers);
+        return (done.SelectMany(d => d.latencies).ToArray(), done.Sum(d => d.errors), done.Sum(d => d.results));
+    }
+}
+
+public sealed record LoadReport(long[] Latencies, int Errors, long Results, TimeSpan Wall, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen2)
+{
+    public void Print(LoadOptions o)
+    {
+        Array.Sort(Latencies);
+        double Ms(double p) => Latencies.Length == 0 ? double.NaN
+            : Latencies[Math.Min(Latencies.Length - 1, (int)(p * Latencies.Length))] * 1000.0 / Stopwatch.Frequency;
+        var n = Latencies.Length;
+        Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {o.Diversity}");
+        Console.WriteLine($"QPS {n / Wall.TotalSeconds:F0}   p50 {Ms(0.50):F2} ms   p90 {Ms(0.90):F2} ms   p99 {Ms(0.99):F2} ms   max {Ms(1.0 - 1e-12):F2} ms");
+        Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({Cpu.TotalMilliseconds / Math.Max(1, n):F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen2 {Gen2}");
+    }
+}

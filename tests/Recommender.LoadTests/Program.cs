@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Recommender.Contracts;
+using Recommender.Contracts.Ranking.V1;
+using Recommender.Contracts.Vector.V1;
+using Recommender.Embeddings;
+using Recommender.LoadTests;
+using Recommender.Ranking;
+using Recommender.Ranking.Intent;
+using Recommender.ServiceDefaults.Hosting;
+using Recommender.ServiceDefaults.Messaging;
+using Recommender.ServiceDefaults.Security;
+using Recommender.Vector;
+
+// Search load over gRPC. Without --target it starts Vector (embedded store) + Ranking in this process on a loopback
+// port (Ranking calls Vector over gRPC, as the embedded host does), loads --pins pins, and measures.
+var o = LoadOptions.Parse(args);
+var tenant = "load";
+WebApplication? app = null;
+string address;
+string apiKey;
+List<PinData> catalog;
+if (o.Target is null)
+{
+    catalog = Catalog.Build(o.Products, o.Pins, tenant);
+    var port = FreePort();
+    address = $"http://127.0.0.1:{port}";
+    apiKey = ApiKeyHasher.NewKey();
+    var serviceKey = ApiKeyHasher.NewKey();
+    var dataPath = Path.Combine(Path.GetTempPath(), "recommender-load-" + Guid.NewGuid().ToString("N"));
+    var builder = WebApplication.CreateBuilder();
+    builder.Logging.ClearProviders();
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Messaging:Transport"] = "InMemory",
+        ["Vector:Backend"] = "Embedded",
+        ["Vector:Embedded:DataPath"] = dataPath,
+        ["Ranking:VectorAddress"] = address,
+        ["Ranking:CandidateCount"] = o.Candidates.ToString(CultureInfo.InvariantCulture),
+        ["Auth:Mode"] = "ApiKeys",
+        ["Auth:Keys:0:Id"] = "load-storefront",
+        ["Auth:Keys:0:Tenant"] = tenant,
+        ["Auth:Keys:0:Role"] = "Storefront",
+        ["Auth:Keys:0:Hash"] = ApiKeyHasher.Hash(apiKey),
+        ["Auth:Keys:1:Id"] = "service",
+        ["Auth:Keys:1:Tenant"] = "*",
+        ["Auth:Keys:1:Role"] = "Service",
+        ["Auth:Keys:1:Hash"] = ApiKeyHasher.Hash(serviceKey),
+        ["Ranking:VectorApiKey"] = serviceKey,
+        ["Intent:PrewarmTenants:0"] = tenant,
+        ["Ranking:Diversity:Mode"] = o.Diversity,
+    });
+    builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+    builder.AddRecommenderDefaults();
+    builder.AddVectorServices();
+    builder.AddRankingServices();
+    builder.AddRecommenderMessaging();
+    app = builder.Build();
+    app.MapRecommenderDefaults();
+    app.MapVectorEndpoints();
+    app.MapRankingEndpoints();
+    await app.StartAsync();
+
+    var load = Stopwatch.StartNew();
+    using (var seedChannel = GrpcChannel.ForAddress(address))
+    {
+        await Catalog.UpsertAsync(new VectorService.VectorServiceClient(seedChannel.WithApiKey(serviceKey)),
+            app.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), catalog);
+    }
+
+    await app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(tenant, CancellationToken.None);
+    Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}");
+}
+else
+{
+    address = o.Target;
+    apiKey = o.ApiKey ?? "";
+    catalog = Catalog.Build(o.Products, Math.Min(o.Pins, 20_000), tenant);
+}
+
+var queries = QueryMix.Build(catalog, o.Queries, seed: 7);
+Console.WriteLine($"{queries.Count} distinct queries, e.g. {string.Join(" | ", queries.Take(6))}");
+
+using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+{
+    HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+});
+var client = new RankingService.RankingServiceClient(apiKey.Length > 0 ? channel.WithApiKey(apiKey) : channel.CreateCallInvoker());
+
+var report = await LoadRunner.RunAsync(client, queries, o);
+report.Print(o);
+
+if (app is not null)
+{
+    await app.StopAsync();
+    await app.DisposeAsync();
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
