@@ -151,7 +151,8 @@ public static class EvaluateCommand
 
         static void Print(string title, IEnumerable<QueryScore> rows)
         {
-            var table = new Table().Title(title).AddColumns("query_id", "query", "judged", "NDCG@10", "BM25", "delta", "recall@100");
+            var table = new Table().Title(title).AddColumn(new TableColumn("query_id").NoWrap())
+                .AddColumns("query", "judged", "NDCG@10", "BM25", "delta", "recall@100");
             foreach (var s in rows)
             {
                 table.AddRow(Markup.Escape(s.QueryId), Markup.Escape(s.Query), s.Judged.ToString(CultureInfo.InvariantCulture),

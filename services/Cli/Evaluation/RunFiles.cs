@@ -97,13 +97,9 @@ public static class RunFiles
         {
             var id = RequiredString(root, "query_id", path, line);
             var query = RequiredString(root, "query", path, line);
-            if (seen.TryGetValue(id, out var known))
+            // A query id is one query; when its text varies between lines (e.g. by whitespace), the first text is run.
+            if (seen.ContainsKey(id))
             {
-                if (known != query)
-                {
-                    throw new CliInputException($"{path} line {line}: query_id '{id}' has the query '{query}' here but '{known}' earlier.");
-                }
-
                 continue;
             }
 
