@@ -1,10 +1,4 @@
-using System.CommandLine;
-using Recommender.Cli.Commands;
+using Recommender.Cli;
 
-// Thin registration: each command lives in Commands/ and builds itself.
-var root = new RootCommand("Recommender command-line tools: import catalogs, train and evaluate models, export fine-tuning sets.");
-root.Subcommands.Add(ImportCommand.Create());
-root.Subcommands.Add(TrainEmbedderCommand.Create());
-root.Subcommands.Add(EvalEmbedderCommand.Create());
-root.Subcommands.Add(ExportFinetuneCommand.Create());
-return await root.Parse(args).InvokeAsync();
+// Thin registration: each command lives in Commands/ and builds itself (the tree is in CliApp).
+return await CliApp.CreateRoot().Parse(args).InvokeAsync();
