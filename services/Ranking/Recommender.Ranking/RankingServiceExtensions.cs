@@ -10,6 +10,7 @@ using Recommender.Embeddings;
 using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Grpc;
 using Recommender.Ranking.Intent;
+using Recommender.Ranking.Model;
 using Recommender.Ranking.Pipeline;
 using Recommender.ServiceDefaults.Messaging;
 using Recommender.ServiceDefaults.Security;
@@ -24,6 +25,10 @@ public static class RankingServiceExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.VectorAddress.IsAbsoluteUri, "Ranking:VectorAddress must be an absolute URI.")
             .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Ranking:DefaultPageSize must not exceed MaxPageSize.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<RankerModelOptions>().BindConfiguration(RankerModelOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(RankerModelOptions.PathIsValid, "Ranking:Model:Path must be a ranker artifact folder holding manifest.json (or empty for the built-in model).")
             .ValidateOnStart();
         builder.Services.AddOptions<IntentOptions>().BindConfiguration(IntentOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
@@ -75,6 +80,8 @@ public static class RankingServiceExtensions
         builder.Services.AddSingleton<IEngagementSignals>(sp => sp.GetRequiredService<PopularityCounter>());
         builder.Services.AddSingleton<FeatureExtractor>();
         builder.Services.AddSingleton<RankerRegistry>();
+        builder.Services.AddSingleton<RankerModelWatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RankerModelWatcher>());
         builder.Services.AddSingleton<RankingTail>();
         builder.Services.AddSingleton<IntentModelRegistry>();
         builder.Services.AddSingleton<IntentModelBuilder>();
