@@ -118,9 +118,12 @@ public static class TrainCommand
                         MinRowsPerLeaf = parse.GetValue(minLeaf),
                     };
                     var ml = new MLContext(seed: options.Seed);
-                    var parameters = LambdaRankTrainer.Train(ml, train, val, RankingFeature.Count, options);
+                    var parameters = LambdaRankTrainer.Train(ml, train, RankingFeature.Count, options).Model;
                     var coverRows = train.Where((_, i) => i % 10 == 0).SelectMany(g => g.Features);
-                    var ensemble = LambdaRankTrainer.Export(parameters, coverRows);
+                    var full = LambdaRankTrainer.Export(parameters, coverRows);
+                    var (bestTrees, bestNdcg) = RankerTraining.BestPrefix(full, ordered, "val", 10);
+                    var ensemble = full.Take(Math.Max(1, bestTrees));
+                    AnsiConsole.MarkupLine($"Early stopping on val: {bestTrees} of {full.Trees.Count} trees (val NDCG@10 {bestNdcg:F4}).");
                     rankerSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                     var metrics = RankerTraining.Evaluate(ordered, "val", "ltr", RankerTraining.Scorer(new TreeEnsembleRanker("eval", ensemble)));
                     rankerManifest = RankerArtifact.Save(rankerDir, ensemble, new RankerManifest

@@ -98,6 +98,64 @@ public static class RankerTraining
             scores[i] = score(q.Features[i]);
         }
 
+        return Order(q, scores);
+    }
+
+    /// <summary>Early stopping after the fact: the number of boosting rounds (a multiple of <paramref name="step"/>)
+    /// whose ensemble prefix has the best mean NDCG@10 on the split's queries.</summary>
+    public static (int Trees, double Ndcg10) BestPrefix(TreeEnsembleData ensemble, IReadOnlyList<QueryCandidates> queries, string split, int step)
+    {
+        var evaluated = queries.Where(q => q.Split == split).ToList();
+        var scores = evaluated.Select(q => new double[q.ProductIds.Length]).ToList();
+        var features = new double[RankingFeature.Count];
+        (int Trees, double Ndcg10) best = (0, double.NegativeInfinity);
+        for (var t = 0; t < ensemble.Trees.Count; t++)
+        {
+            var tree = new TreeEnsembleRanker("tree", new TreeEnsembleData(0, [ensemble.Trees[t]]));
+            for (var q = 0; q < evaluated.Count; q++)
+            {
+                var rows = evaluated[q].Features;
+                for (var i = 0; i < rows.Length; i++)
+                {
+                    for (var f = 0; f < rows[i].Length; f++)
+                    {
+                        features[f] = rows[i][f];
+                    }
+
+                    scores[q][i] += tree.Score(features);
+                }
+            }
+
+            if ((t + 1) % step != 0 && t + 1 != ensemble.Trees.Count)
+            {
+                continue;
+            }
+
+            double sum = 0;
+            var count = 0;
+            for (var q = 0; q < evaluated.Count; q++)
+            {
+                var s = scores[q];
+                var ndcg = RetrievalMetrics.NdcgAt(10, Order(evaluated[q], s), evaluated[q].Labels);
+                if (!double.IsNaN(ndcg))
+                {
+                    sum += ndcg;
+                    count++;
+                }
+            }
+
+            var mean = count > 0 ? sum / count : 0;
+            if (mean > best.Ndcg10)
+            {
+                best = (t + 1, mean);
+            }
+        }
+
+        return best;
+    }
+
+    private static List<string> Order(QueryCandidates q, double[] scores)
+    {
         var order = Enumerable.Range(0, scores.Length).ToArray();
         Array.Sort(order, (a, b) =>
         {

@@ -15,9 +15,6 @@ public sealed record LambdaRankOptions
     public double LearningRate { get; init; } = 0.05;
     public int MinRowsPerLeaf { get; init; } = 50;
 
-    /// <summary>Stop when validation NDCG has not improved for this many rounds (needs a validation set).</summary>
-    public int EarlyStoppingRounds { get; init; } = 30;
-
     /// <summary>Gain of each grade (index = grade). Linear in the grade, like the evaluation's label - 1.</summary>
     public int[] Gains { get; init; } = [0, 1, 2, 3, 4];
 
@@ -27,15 +24,17 @@ public sealed record LambdaRankOptions
 
 /// <summary>
 /// Trains LightGBM LambdaRank through ML.NET (rows of a query contiguous, the query id a key column) and exports the
-/// trained trees into <see cref="TreeEnsembleData"/> for <see cref="TreeEnsembleRanker"/>.
+/// trained trees into <see cref="TreeEnsembleData"/> for <see cref="TreeEnsembleRanker"/>. Early stopping is done
+/// on the exported ensemble (<see cref="TreeEnsembleData.Take"/>: boosting is additive, so the first k trees are the
+/// model after k rounds): ML.NET 5.0.1's LightGBM ranking with a validation set merged the validation queries into
+/// one group ("Number of rows 177378 exceeds upper limit of 10000 for a query").
 /// </summary>
 public static class LambdaRankTrainer
 {
-    public static LightGbmRankingModelParameters Train(
-        MLContext ml, IReadOnlyList<RankingGroup> train, IReadOnlyList<RankingGroup>? validation, int featureCount, LambdaRankOptions options)
+    public static RankingPredictionTransformer<LightGbmRankingModelParameters> Train(
+        MLContext ml, IReadOnlyList<RankingGroup> train, int featureCount, LambdaRankOptions options)
     {
         var trainData = ToDataView(ml, train, featureCount);
-        var validationData = validation is { Count: > 0 } ? ToDataView(ml, validation, featureCount) : null;
         var trainer = ml.Ranking.Trainers.LightGbm(new LightGbmRankingTrainer.Options
         {
             LabelColumnName = "Label",
@@ -46,14 +45,12 @@ public static class LambdaRankTrainer
             LearningRate = options.LearningRate,
             MinimumExampleCountPerLeaf = options.MinRowsPerLeaf,
             CustomGains = options.Gains,
-            EarlyStoppingRound = validationData is null ? 0 : options.EarlyStoppingRounds,
             NumberOfThreads = options.Threads,
             Seed = options.Seed,
             Verbose = false,
             Silent = true,
         });
-        var transformer = validationData is null ? trainer.Fit(trainData) : trainer.Fit(trainData, validationData);
-        return transformer.Model;
+        return trainer.Fit(trainData);
     }
 
     /// <summary>The grouped rows as an IDataView: Label (grade), Features (float vector), GroupId (key).</summary>

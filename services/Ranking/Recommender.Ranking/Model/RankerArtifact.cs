@@ -11,7 +11,11 @@ public sealed record TreeData(
     int[] Feature, float[] Threshold, int[] Left, int[] Right, double[] LeafValues, double[] NodeValues, double Weight);
 
 /// <summary>The tree ensemble as stored: score = bias + sum of weight x leaf value.</summary>
-public sealed record TreeEnsembleData(double Bias, IReadOnlyList<TreeData> Trees);
+public sealed record TreeEnsembleData(double Bias, IReadOnlyList<TreeData> Trees)
+{
+    /// <summary>The model after the first <paramref name="trees"/> boosting rounds.</summary>
+    public TreeEnsembleData Take(int trees) => this with { Trees = Trees.Take(trees).ToList() };
+}
 
 /// <summary>What a ranker artifact holds besides the trees.</summary>
 public sealed record RankerManifest
