@@ -10,6 +10,7 @@ public static class CliApp
     {
         var root = new RootCommand("Recommender command-line tools: import catalogs, train, rank and evaluate, export fine-tuning sets.");
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(TrainEmbedderCommand.Create());
         root.Subcommands.Add(EvalEmbedderCommand.Create());
         root.Subcommands.Add(ExportFinetuneCommand.Create());

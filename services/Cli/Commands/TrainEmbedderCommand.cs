@@ -46,55 +46,107 @@ public static class TrainEmbedderCommand
             }
 
             var judged = parse.GetValue(judgments) is { } j ? CatalogFiles.ReadJudgments(j) : [];
-            var trainerOptions = new TrainerOptions
+            var settings = new EmbedderSettings
             {
                 Dimensions = parse.GetValue(dims),
-                Features = new FeatureSpec
-                {
-                    Buckets = 1 << parse.GetValue(buckets),
-                    CharMin = parse.GetValue(charMin),
-                    CharMax = parse.GetValue(charMax),
-                    CharGramWeight = parse.GetValue(charGram),
-                },
+                BucketsLog2 = parse.GetValue(buckets),
+                CharMin = parse.GetValue(charMin),
+                CharMax = parse.GetValue(charMax),
+                CharGramWeight = parse.GetValue(charGram),
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
                 Temperature = parse.GetValue(temperature),
                 Seed = parse.GetValue(seed),
                 InitNonZeros = parse.GetValue(initNonZeros),
-            };
-            var sampler = new PairSampler(catalog, judged, new PairOptions
-            {
                 PositiveLabel = parse.GetValue(positive),
                 JudgmentRepeats = parse.GetValue(repeats),
                 RemoveSpan = parse.GetValue(removeSpan),
                 SpanQueries = parse.GetValue(spans),
                 HardNegativeDepth = parse.GetValue(hardNegatives),
-            });
-            AnsiConsole.MarkupLine($"Training on [bold]{catalog.Count:N0}[/] products and [bold]{sampler.JudgmentPairs:N0}[/] judged pairs " +
-                $"({trainerOptions.Dimensions} dims, 2^{parse.GetValue(buckets)} buckets, seed {trainerOptions.Seed}).");
-            var table = new EmbedderTrainer(trainerOptions).Train(
-                sampler,
+            };
+            var (manifest, seconds) = Train(catalog, sources, judged, parse.GetValue(output)!, settings,
                 r => AnsiConsole.MarkupLine($"  epoch {r.Epoch}: {r.Pairs:N0} pairs, loss {r.Loss:F4}, {r.Elapsed.TotalSeconds:F1} s"),
-                cancellationToken,
-                out var stats);
-            var manifest = ModelArtifact.Save(parse.GetValue(output)!, table, trainerOptions.Dimensions, trainerOptions.Features, new TrainingSummary
-            {
-                Seed = trainerOptions.Seed,
-                Epochs = trainerOptions.Epochs,
-                BatchSize = trainerOptions.BatchSize,
-                LearningRate = trainerOptions.LearningRate,
-                Temperature = trainerOptions.Temperature,
-                Sources = sources,
-                JudgmentPairs = sampler.JudgmentPairs,
-                PairsSeen = stats.PairsSeen,
-                Seconds = Math.Round(stats.Seconds, 1),
-                FinalLoss = Math.Round(stats.FinalLoss, 4),
-            });
+                message => AnsiConsole.MarkupLine(message),
+                cancellationToken);
             var size = new FileInfo(Path.Combine(parse.GetValue(output)!, manifest.WeightsFile)).Length;
-            AnsiConsole.MarkupLine($"Wrote [bold]{manifest.Version}[/] to {parse.GetValue(output)} ({size / 1024.0 / 1024.0:F1} MB) in {stats.Seconds:F1} s.");
+            AnsiConsole.MarkupLine($"Wrote [bold]{manifest.Version}[/] to {parse.GetValue(output)} ({size / 1024.0 / 1024.0:F1} MB) in {seconds:F1} s.");
             return Task.FromResult(0);
         });
         return command;
     }
+
+    /// <summary>Trains and saves an embedder: the code path of both <c>train-embedder</c> and <c>train</c>.</summary>
+    public static (ModelManifest Manifest, double Seconds) Train(
+        IReadOnlyList<CatalogProduct> catalog, List<TrainingSource> sources, IReadOnlyList<Judgment> judged, string outDir,
+        EmbedderSettings settings, Action<EpochReport>? progress, Action<string> log, CancellationToken cancellationToken)
+    {
+        var trainerOptions = new TrainerOptions
+        {
+            Dimensions = settings.Dimensions,
+            Features = new FeatureSpec
+            {
+                Buckets = 1 << settings.BucketsLog2,
+                CharMin = settings.CharMin,
+                CharMax = settings.CharMax,
+                CharGramWeight = settings.CharGramWeight,
+            },
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            LearningRate = settings.LearningRate,
+            Temperature = settings.Temperature,
+            Seed = settings.Seed,
+            InitNonZeros = settings.InitNonZeros,
+        };
+        var sampler = new PairSampler(catalog, judged, new PairOptions
+        {
+            PositiveLabel = settings.PositiveLabel,
+            JudgmentRepeats = settings.JudgmentRepeats,
+            RemoveSpan = settings.RemoveSpan,
+            SpanQueries = settings.SpanQueries,
+            HardNegativeDepth = settings.HardNegativeDepth,
+        });
+        log($"Training on [bold]{catalog.Count:N0}[/] products and [bold]{sampler.JudgmentPairs:N0}[/] judged pairs " +
+            $"({trainerOptions.Dimensions} dims, 2^{settings.BucketsLog2} buckets, seed {trainerOptions.Seed}).");
+        var table = new EmbedderTrainer(trainerOptions).Train(
+            sampler,
+            progress,
+            cancellationToken,
+            out var stats);
+        var manifest = ModelArtifact.Save(outDir, table, trainerOptions.Dimensions, trainerOptions.Features, new TrainingSummary
+        {
+            Seed = trainerOptions.Seed,
+            Epochs = trainerOptions.Epochs,
+            BatchSize = trainerOptions.BatchSize,
+            LearningRate = trainerOptions.LearningRate,
+            Temperature = trainerOptions.Temperature,
+            Sources = sources,
+            JudgmentPairs = sampler.JudgmentPairs,
+            PairsSeen = stats.PairsSeen,
+            Seconds = Math.Round(stats.Seconds, 1),
+            FinalLoss = Math.Round(stats.FinalLoss, 4),
+        });
+        return (manifest, stats.Seconds);
+    }
+}
+
+/// <summary>The embedder's training settings (defaults = <c>train-embedder</c>'s option defaults).</summary>
+public sealed record EmbedderSettings
+{
+    public int Dimensions { get; init; } = 256;
+    public int BucketsLog2 { get; init; } = 18;
+    public int CharMin { get; init; } = 3;
+    public int CharMax { get; init; } = 3;
+    public float CharGramWeight { get; init; } = 0.35f;
+    public int Epochs { get; init; } = 2;
+    public int BatchSize { get; init; } = 256;
+    public float LearningRate { get; init; } = 0.01f;
+    public float Temperature { get; init; } = 0.05f;
+    public long Seed { get; init; } = 42;
+    public int InitNonZeros { get; init; } = 1;
+    public float PositiveLabel { get; init; } = 2.33f;
+    public int JudgmentRepeats { get; init; } = 2;
+    public float RemoveSpan { get; init; } = 0.5f;
+    public int SpanQueries { get; init; } = 1;
+    public int HardNegativeDepth { get; init; } = 30;
 }

@@ -11,6 +11,7 @@ using Recommender.Embeddings;
 using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Grpc;
 using Recommender.Ranking.Intent;
+using Recommender.Ranking.Model;
 using Recommender.Ranking.Pipeline;
 using Recommender.Ranking.Pipeline.Tail;
 using Recommender.ServiceDefaults.Messaging;
@@ -33,6 +34,10 @@ public static class RankingServiceExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PaginationOptions>().BindConfiguration(PaginationOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RankerModelOptions>().BindConfiguration(RankerModelOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(RankerModelOptions.PathIsValid, "Ranking:Model:Path must be a ranker artifact folder holding manifest.json (or empty for the built-in model).")
+            .ValidateOnStart();
         builder.Services.AddOptions<IntentOptions>().BindConfiguration(IntentOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RemoteIntentOptions>().BindConfiguration(RemoteIntentOptions.Section)
@@ -95,6 +100,8 @@ public static class RankingServiceExtensions
         builder.Services.AddSingleton<BusinessRules>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RankedListCache>();
+        builder.Services.AddSingleton<RankerModelWatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RankerModelWatcher>());
         builder.Services.AddSingleton<RankingTail>();
         builder.Services.AddSingleton<IntentModelRegistry>();
         builder.Services.AddSingleton<IntentModelBuilder>();

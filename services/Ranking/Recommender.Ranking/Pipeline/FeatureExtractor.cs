@@ -1,106 +1,504 @@
+using System.Collections.Concurrent;
+using Recommender.Contracts;
 using Recommender.Embeddings;
 using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Intent;
 
 namespace Recommender.Ranking.Pipeline;
 
-/// <summary>Computes each candidate's features, normalised to [0, 1] within the candidate set.</summary>
+/// <summary>
+/// Computes each candidate's <see cref="RankingFeature"/> vector. The same code runs online (every ranked list) and
+/// offline (the <c>train</c> command), so training and serving see identical features. A pin's text is tokenised
+/// once and cached by (tenant, id, version); the query is prepared once per request; the per-candidate work
+/// compares term ids in small arrays and allocates nothing.
+/// </summary>
 public sealed class FeatureExtractor(IEngagementSignals engagement)
 {
+    private const int MaxCachedPins = 250_000;
+    private const double K1 = 1.2;
+    private const double B = 0.75;
+    private readonly ConcurrentDictionary<PinKey, PinTerms> _pins = new();
+
     public void Extract(SearchContext context, IReadOnlyList<Candidate> candidates)
     {
-        if (candidates.Count == 0)
+        var n = candidates.Count;
+        if (n == 0)
         {
             return;
         }
 
         var tenant = context.Tenant;
-        var queryTokens = context.QueryTokens;
         var intent = context.Intent;
         var affinity = engagement.Affinity(tenant, context.UserId, context.SessionId);
-
-        var maxFused = candidates.Max(c => c.Fused);
-        var maxSparse = candidates.Max(c => c.Sparse);
-        var popular = new double[candidates.Count];
-        for (var i = 0; i < candidates.Count; i++)
-        {
-            var signals = engagement.Pin(tenant, candidates[i].Pin.Id);
-            popular[i] = Math.Log(1 + signals.Popularity);
-            candidates[i].Features[RankingFeature.Ctr] = signals.Ctr;
-        }
-
-        var maxPopular = popular.Max();
-        var distinctQuery = queryTokens.Distinct(StringComparer.Ordinal).ToArray();
-        var soft = intent is null ? null : new SoftSlots(intent, candidates);
-        for (var i = 0; i < candidates.Count; i++)
+        var query = new QueryTerms(context.QueryTokens);
+        var terms = new PinTerms[n];
+        var popular = new double[n];
+        double maxFused = 0, maxSparse = 0, maxPopular = 0, maxDense = double.NegativeInfinity, titleLengths = 0;
+        var titleDf = new int[query.Ids.Length];
+        for (var i = 0; i < n; i++)
         {
             var c = candidates[i];
-            var titleTokens = TextTokenizer.Tokenize(c.Pin.Title).ToHashSet(StringComparer.Ordinal);
-            c.Features[RankingFeature.Fused] = maxFused > 0 ? c.Fused / maxFused : 0;
-            c.Features[RankingFeature.Semantic] = Math.Max(0, c.Dense);
-            c.Features[RankingFeature.Lexical] = maxSparse > 0 ? c.Sparse / maxSparse : 0;
-            c.Features[RankingFeature.TitleCoverage] = Coverage(distinctQuery, titleTokens);
-            c.Features[RankingFeature.Popularity] = maxPopular > 0 ? popular[i] / maxPopular : 0;
-            soft?.Extract(c, titleTokens);
+            var signals = engagement.Pin(tenant, c.Pin.Id);
+            popular[i] = Math.Log(1 + signals.Popularity);
+            c.Features[RankingFeature.Ctr] = signals.Ctr;
+            maxPopular = Math.Max(maxPopular, popular[i]);
+            maxFused = Math.Max(maxFused, c.Fused);
+            maxSparse = Math.Max(maxSparse, c.Sparse);
+            maxDense = Math.Max(maxDense, c.Dense);
+            var t = terms[i] = Terms(c.Pin);
+            titleLengths += t.Title.Length;
+            for (var q = 0; q < titleDf.Length; q++)
+            {
+                if (Array.BinarySearch(t.TitleSorted, query.Ids[q]) >= 0)
+                {
+                    titleDf[q]++;
+                }
+            }
+        }
+
+        var idf = new double[titleDf.Length];
+        for (var q = 0; q < idf.Length; q++)
+        {
+            idf[q] = Math.Log(1 + ((n - titleDf[q] + 0.5) / (titleDf[q] + 0.5)));
+        }
+
+        var avgTitle = Math.Max(1, titleLengths / n);
+        var soft = intent is null ? null : new SoftSlots(intent, candidates);
+        var semanticRank = RankOf(candidates, c => c.Dense);
+        var keywordRank = RankOf(candidates, c => c.Sparse);
+        double maxBm25 = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var c = candidates[i];
+            var t = terms[i];
+            var f = c.Features.Values;
+            f[RankingFeature.Fused] = maxFused > 0 ? c.Fused / maxFused : 0;
+            f[RankingFeature.Semantic] = Math.Max(0, c.Dense);
+            f[RankingFeature.Lexical] = maxSparse > 0 ? c.Sparse / maxSparse : 0;
+            f[RankingFeature.Popularity] = maxPopular > 0 ? popular[i] / maxPopular : 0;
+            soft?.Extract(c, t);
             if (affinity is not null)
             {
-                c.Features[RankingFeature.UserBrandAffinity] = affinity.Brand(c.Pin.Brand);
-                c.Features[RankingFeature.UserCategoryAffinity] = affinity.Category(c.Pin.CategoryPath);
-                c.Features[RankingFeature.UserPriceAffinity] = affinity.PriceBand(c.Pin.Price);
+                f[RankingFeature.UserBrandAffinity] = affinity.Brand(c.Pin.Brand);
+                f[RankingFeature.UserCategoryAffinity] = affinity.Category(c.Pin.CategoryPath);
+                f[RankingFeature.UserPriceAffinity] = affinity.PriceBand(c.Pin.Price);
             }
+
+            var bm25 = QueryFeatures(query, t, idf, avgTitle, f);
+            maxBm25 = Math.Max(maxBm25, bm25);
+            f[RankingFeature.TitleBm25] = bm25;
+            f[RankingFeature.SemanticRank] = 1 - (semanticRank[i] / (double)n);
+            f[RankingFeature.KeywordRank] = c.Sparse > 0 ? 1 - (keywordRank[i] / (double)n) : 0;
+            f[RankingFeature.SemanticGap] = c.Dense - maxDense;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var f = candidates[i].Features.Values;
+            f[RankingFeature.TitleBm25] = maxBm25 > 0 ? f[RankingFeature.TitleBm25] / maxBm25 : 0;
+        }
+
+        PricePercentiles(candidates);
+        Freshness(candidates);
+    }
+
+    /// <summary>The query-against-pin features; returns the raw title BM25.</summary>
+    private static double QueryFeatures(QueryTerms query, PinTerms t, double[] idf, double avgTitle, double[] f)
+    {
+        var ids = query.Ids;
+        f[RankingFeature.QueryLength] = Math.Min(ids.Length, 10) / 10.0;
+        f[RankingFeature.TitleLength] = Math.Min(t.Title.Length, 40) / 40.0;
+        if (ids.Length == 0)
+        {
+            f[RankingFeature.NumberCoverage] = -1;
+            return 0;
+        }
+
+        int inTitle = 0, inText = 0, fuzzy = 0;
+        double bm25 = 0;
+        var norm = K1 * (1 - B + (B * t.Title.Length / avgTitle));
+        for (var q = 0; q < ids.Length; q++)
+        {
+            var id = ids[q];
+            if (Array.BinarySearch(t.TitleSorted, id) >= 0)
+            {
+                inTitle++;
+                fuzzy++;
+                var tf = 0;
+                foreach (var term in t.Title)
+                {
+                    tf += term == id ? 1 : 0;
+                }
+
+                bm25 += idf[q] * tf * (K1 + 1) / (tf + norm);
+            }
+            else if (FuzzyIn(query.Words[q], t.TitleWords))
+            {
+                fuzzy++;
+            }
+
+            if (Array.BinarySearch(t.TextSorted, id) >= 0)
+            {
+                inText++;
+            }
+        }
+
+        f[RankingFeature.TitleCoverage] = inTitle / (double)ids.Length;
+        f[RankingFeature.TextCoverage] = inText / (double)ids.Length;
+        f[RankingFeature.TitleFuzzyCoverage] = fuzzy / (double)ids.Length;
+
+        var order = query.Ordered;
+        f[RankingFeature.HeadTermInTitle] = Array.BinarySearch(t.TitleSorted, order[^1]) >= 0 ? 1 : 0;
+        if (order.Length >= 2)
+        {
+            var pairs = 0;
+            for (var q = 0; q + 1 < order.Length; q++)
+            {
+                pairs += AdjacentIn(t.Title, order[q], order[q + 1]) ? 1 : 0;
+            }
+
+            f[RankingFeature.TitleBigrams] = pairs / (double)(order.Length - 1);
+            f[RankingFeature.TitlePhrase] = t.Title.AsSpan().IndexOf(order) >= 0 ? 1 : 0;
+        }
+        else
+        {
+            f[RankingFeature.TitleBigrams] = 0;
+            f[RankingFeature.TitlePhrase] = 0;
+        }
+
+        if (query.Numbers.Length == 0)
+        {
+            f[RankingFeature.NumberCoverage] = -1;
+        }
+        else
+        {
+            var numbers = 0;
+            foreach (var number in query.Numbers)
+            {
+                numbers += Array.IndexOf(t.TitleWords, number) >= 0 ? 1 : 0;
+            }
+
+            f[RankingFeature.NumberCoverage] = numbers / (double)query.Numbers.Length;
+        }
+
+        f[RankingFeature.BrandInQuery] = t.BrandTerms.Length > 0
+            ? (AllIn(t.BrandTerms, ids) ? 1 : 0)
+            : (t.Title.Length > 0 && Array.IndexOf(ids, t.Title[0]) >= 0 ? 1 : 0);
+        return bm25;
+    }
+
+    private static bool AdjacentIn(int[] title, int a, int b)
+    {
+        for (var j = 0; j + 1 < title.Length; j++)
+        {
+            if (title[j] == a && title[j + 1] == b)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AllIn(int[] needles, int[] haystack)
+    {
+        foreach (var needle in needles)
+        {
+            if (Array.IndexOf(haystack, needle) < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A shared prefix of 4+ characters, or one word a 3+ character prefix of the other.</summary>
+    private static bool FuzzyIn(string word, string[] titleWords)
+    {
+        if (word.Length < 3)
+        {
+            return false;
+        }
+
+        foreach (var t in titleWords)
+        {
+            var common = word.AsSpan().CommonPrefixLength(t);
+            if (common >= 4 || (common >= 3 && common == Math.Min(word.Length, t.Length)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Each candidate's 0-based rank by the value, highest first (ties keep candidate order).</summary>
+    private static int[] RankOf(IReadOnlyList<Candidate> candidates, Func<Candidate, float> value)
+    {
+        var n = candidates.Count;
+        var order = new int[n];
+        var keys = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            order[i] = i;
+            keys[i] = -value(candidates[i]);
+        }
+
+        Array.Sort(keys, order);
+        var rank = new int[n];
+        for (var r = 0; r < n; r++)
+        {
+            rank[order[r]] = r;
+        }
+
+        return rank;
+    }
+
+    private static void PricePercentiles(IReadOnlyList<Candidate> candidates)
+    {
+        var priced = new List<int>(candidates.Count);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            candidates[i].Features[RankingFeature.PricePercentile] = 0.5;
+            if (candidates[i].Pin.Price is not null)
+            {
+                priced.Add(i);
+            }
+        }
+
+        priced.Sort((a, b) =>
+        {
+            var byCategory = string.CompareOrdinal(Leaf(candidates[a].Pin), Leaf(candidates[b].Pin));
+            return byCategory != 0 ? byCategory : candidates[a].Pin.Price!.Value.CompareTo(candidates[b].Pin.Price!.Value);
+        });
+        for (var start = 0; start < priced.Count;)
+        {
+            var leaf = Leaf(candidates[priced[start]].Pin);
+            var end = start + 1;
+            while (end < priced.Count && string.Equals(Leaf(candidates[priced[end]].Pin), leaf, StringComparison.Ordinal))
+            {
+                end++;
+            }
+
+            for (var j = start; end - start > 1 && j < end; j++)
+            {
+                candidates[priced[j]].Features[RankingFeature.PricePercentile] = (j - start) / (double)(end - start - 1);
+            }
+
+            start = end;
         }
     }
 
-    private static double Coverage(string[] queryTokens, HashSet<string> titleTokens) =>
-        queryTokens.Length == 0 ? 0 : queryTokens.Count(titleTokens.Contains) / (double)queryTokens.Length;
+    private static string Leaf(PinData pin) => pin.CategoryPath.Count > 0 ? pin.CategoryPath[^1] : "";
+
+    private static void Freshness(IReadOnlyList<Candidate> candidates)
+    {
+        DateTimeOffset? newest = null;
+        foreach (var c in candidates)
+        {
+            if ((c.Pin.UpdatedAt ?? c.Pin.CreatedAt) is { } at && (newest is null || at > newest))
+            {
+                newest = at;
+            }
+        }
+
+        foreach (var c in candidates)
+        {
+            c.Features[RankingFeature.Freshness] = newest is { } top && (c.Pin.UpdatedAt ?? c.Pin.CreatedAt) is { } at
+                ? Math.Exp(-(top - at).TotalDays / 90)
+                : 0;
+        }
+    }
+
+    private PinTerms Terms(PinData pin)
+    {
+        var key = new PinKey(pin.Tenant, pin.Id, pin.Version);
+        if (_pins.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        if (_pins.Count >= MaxCachedPins)
+        {
+            _pins.Clear();
+        }
+
+        var terms = PinTerms.Of(pin);
+        _pins[key] = terms;
+        return terms;
+    }
+
+    private static int[] Ids(IEnumerable<string> tokens) => tokens.Select(SparseEncoder.TermId).ToArray();
+
+    private static int[] SortedDistinct(IEnumerable<int> ids) => ids.Distinct().Order().ToArray();
+
+    private readonly record struct PinKey(string Tenant, string Id, long Version);
+
+    /// <summary>A pin's text as term ids (Porter-stemmed, as the sparse vectors), computed once per pin version.</summary>
+    private sealed class PinTerms
+    {
+        public required int[] Title { get; init; }
+
+        public required string[] TitleWords { get; init; }
+
+        public required int[] TitleSorted { get; init; }
+
+        public required int[] TextSorted { get; init; }
+
+        public required int[] BrandTerms { get; init; }
+
+        public required string BrandKey { get; init; }
+
+        public required int[] ColourTerms { get; init; }
+
+        public static PinTerms Of(PinData pin)
+        {
+            var titleWords = TextTokenizer.Tokenize(pin.Title).ToArray();
+            var title = Ids(titleWords);
+            var brand = Ids(TextTokenizer.Tokenize(pin.Brand));
+            var colour = Ids(TextTokenizer.Tokenize(pin.Colour));
+            var other = TextTokenizer.Tokenize(string.Join(' ', pin.CategoryPath))
+                .Concat(TextTokenizer.Tokenize(string.Join(' ', pin.Attributes.Values)))
+                .Concat(TextTokenizer.Tokenize(pin.Description));
+            return new PinTerms
+            {
+                Title = title,
+                TitleWords = titleWords,
+                TitleSorted = SortedDistinct(title),
+                TextSorted = SortedDistinct(title.Concat(brand).Concat(colour).Concat(Ids(other))),
+                BrandTerms = brand.Distinct().ToArray(),
+                BrandKey = SoftSlots.BrandKey(pin.Brand),
+                ColourTerms = SortedDistinct(colour),
+            };
+        }
+    }
+
+    /// <summary>The query's terms, prepared once per request.</summary>
+    private sealed class QueryTerms
+    {
+        public QueryTerms(IReadOnlyList<string> tokens)
+        {
+            Words = tokens.Distinct(StringComparer.Ordinal).ToArray();
+            Ids = Words.Select(SparseEncoder.TermId).ToArray();
+            Ordered = tokens.Select(SparseEncoder.TermId).ToArray();
+            Numbers = Words.Where(w => w.Any(char.IsAsciiDigit)).ToArray();
+        }
+
+        /// <summary>Distinct tokens.</summary>
+        public string[] Words { get; }
+
+        /// <summary>Term ids of <see cref="Words"/> (parallel).</summary>
+        public int[] Ids { get; }
+
+        /// <summary>Term ids in query order (with repeats).</summary>
+        public int[] Ordered { get; }
+
+        public string[] Numbers { get; }
+    }
 
     /// <summary>The intent's soft slots, prepared once per search.</summary>
     private sealed class SoftSlots
     {
         private readonly HashSet<string> _brandKeys;
         private readonly string? _category;
-        private readonly string[] _categoryWords;
-        private readonly string[] _colourWords;
+        private readonly int[] _categoryTerms;
+        private readonly int[] _colourTerms;
+        private readonly int[] _sizeTerms;
+        private readonly int[] _materialTerms;
         private readonly double _minPrice;
         private readonly double _maxPrice;
+        private readonly double? _lowerBound;
+        private readonly double? _upperBound;
         private readonly bool _priceSensitive;
 
         public SoftSlots(ShoppingIntent intent, IReadOnlyList<Candidate> candidates)
         {
             _brandKeys = intent.Brands.Select(BrandKey).ToHashSet(StringComparer.Ordinal);
             _category = intent.Category;
-            _categoryWords = intent.Category is null ? [] : TextTokenizer.Tokenize(intent.Category).ToArray();
-            _colourWords = intent.Colour is null ? [] : TextTokenizer.Tokenize(intent.Colour).ToArray();
+            _categoryTerms = intent.Category is null ? [] : Ids(TextTokenizer.Tokenize(intent.Category));
+            _colourTerms = intent.Colour is null ? [] : Ids(TextTokenizer.Tokenize(intent.Colour));
+            _sizeTerms = intent.Size is null ? [] : Ids(TextTokenizer.Tokenize(intent.Size));
+            _materialTerms = intent.Material is null ? [] : Ids(TextTokenizer.Tokenize(intent.Material));
+            _lowerBound = intent.PriceMin;
+            _upperBound = intent.PriceMax;
             _priceSensitive = intent.PriceSensitive || intent.Sort == IntentSort.Cheapest;
-            var prices = candidates.Where(c => c.Pin.Price is not null).Select(c => c.Pin.Price!.Value).ToList();
-            _minPrice = prices.Count > 0 ? prices.Min() : 0;
-            _maxPrice = prices.Count > 0 ? prices.Max() : 0;
+            _minPrice = double.MaxValue;
+            _maxPrice = double.MinValue;
+            foreach (var c in candidates)
+            {
+                if (c.Pin.Price is { } price)
+                {
+                    _minPrice = Math.Min(_minPrice, price);
+                    _maxPrice = Math.Max(_maxPrice, price);
+                }
+            }
         }
 
-        public void Extract(Candidate c, HashSet<string> titleTokens)
+        public void Extract(Candidate c, PinTerms t)
         {
             var pin = c.Pin;
-            c.Features[RankingFeature.BrandMatch] = _brandKeys.Count > 0 && _brandKeys.Contains(BrandKey(pin.Brand)) ? 1 : 0;
+            var f = c.Features.Values;
+            f[RankingFeature.BrandMatch] = _brandKeys.Count > 0 && _brandKeys.Contains(t.BrandKey) ? 1 : 0;
             if (_category is not null)
             {
-                c.Features[RankingFeature.CategoryMatch] = pin.CategoryPath.Contains(_category, StringComparer.OrdinalIgnoreCase)
+                f[RankingFeature.CategoryMatch] = pin.CategoryPath.Contains(_category, StringComparer.OrdinalIgnoreCase)
                     ? 1
-                    : _categoryWords.Length == 0 ? 0 : 0.5 * _categoryWords.Count(titleTokens.Contains) / _categoryWords.Length;
+                    : _categoryTerms.Length == 0 ? 0 : 0.5 * CountIn(_categoryTerms, t.TitleSorted) / _categoryTerms.Length;
             }
 
-            if (_colourWords.Length > 0)
+            if (_colourTerms.Length > 0)
             {
-                var colourTokens = TextTokenizer.Tokenize(pin.Colour);
-                c.Features[RankingFeature.ColourMatch] =
-                    _colourWords.All(w => colourTokens.Contains(w, StringComparer.Ordinal) || titleTokens.Contains(w)) ? 1 : 0;
+                var all = true;
+                foreach (var w in _colourTerms)
+                {
+                    all &= Array.BinarySearch(t.ColourTerms, w) >= 0 || Array.BinarySearch(t.TitleSorted, w) >= 0;
+                }
+
+                f[RankingFeature.ColourMatch] = all ? 1 : 0;
             }
 
+            f[RankingFeature.SizeMatch] = _sizeTerms.Length > 0 && CountIn(_sizeTerms, t.TextSorted) == _sizeTerms.Length ? 1 : 0;
+            f[RankingFeature.MaterialMatch] = _materialTerms.Length > 0 && CountIn(_materialTerms, t.TextSorted) == _materialTerms.Length ? 1 : 0;
             if (_priceSensitive && pin.Price is { } price && _maxPrice > _minPrice)
             {
-                c.Features[RankingFeature.LowPrice] = 1 - ((price - _minPrice) / (_maxPrice - _minPrice));
+                f[RankingFeature.LowPrice] = 1 - ((price - _minPrice) / (_maxPrice - _minPrice));
             }
+
+            f[RankingFeature.PriceFit] = pin.Price is { } p ? PriceFit(p) : 0;
         }
 
-        private static string BrandKey(string brand) => string.Join(' ', IntentText.Words(brand));
+        private double PriceFit(double price)
+        {
+            if (_lowerBound is null && _upperBound is null)
+            {
+                return 0;
+            }
+
+            if (_lowerBound is { } low && price < low)
+            {
+                return low > 0 ? Math.Max(0, 1 - ((low - price) / low)) : 0;
+            }
+
+            if (_upperBound is { } high && price > high)
+            {
+                return high > 0 ? Math.Max(0, 1 - ((price - high) / high)) : 0;
+            }
+
+            return 1;
+        }
+
+        private static int CountIn(int[] needles, int[] sorted)
+        {
+            var count = 0;
+            foreach (var needle in needles)
+            {
+                count += Array.BinarySearch(sorted, needle) >= 0 ? 1 : 0;
+            }
+
+            return count;
+        }
+
+        public static string BrandKey(string brand) => string.Join(' ', IntentText.Words(brand));
     }
 }

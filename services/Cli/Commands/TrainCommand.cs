@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML;
+using Recommender.Cli.Training;
+using Recommender.Embeddings.Model;
+using Recommender.Embeddings.Training;
+using Recommender.Ranking.Model;
+using Recommender.Ranking.Pipeline;
+using Spectre.Console;
+
+namespace Recommender.Cli.Commands;
+
+/// <summary>
+/// <c>train --products F1[,F2] --judgments J1[,J2] --out DIR</c>: trains the embedder (DIR/embedder), retrieves each
+/// judged query's candidates through the same hybrid store, intent parser and feature extractor the service uses,
+/// trains the LambdaRank ranker on the train split (early stopping on val) into DIR/ranker, and writes
+/// DIR/manifest.json with the val metrics.
+/// </summary>
+public static class TrainCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create()
+    {
+        var products = new Option<string>("--products") { Description = "Product JSONL file(s), comma-separated (optionally .gz).", Required = true };
+        var judgments = new Option<string>("--judgments") { Description = "Judgment file(s), comma-separated: split=train fits, split=val stops early and reports.", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for manifest.json, embedder/ and ranker/.", Required = true };
+        var candidates = new Option<int>("--candidates") { Description = "Candidates retrieved and re-ranked per query (as Ranking:CandidateCount).", DefaultValueFactory = _ => 200 };
+        var trees = new Option<int>("--trees") { Description = "Most boosting rounds.", DefaultValueFactory = _ => 400 };
+        var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 31 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.05 };
+        var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 50 };
+        var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
+        var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
+        var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
+        {
+            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var outDir = parse.GetValue(output)!;
+            var productFiles = Split(parse.GetValue(products)!);
+            var judgmentFiles = Split(parse.GetValue(judgments)!);
+            var catalog = new List<CatalogProduct>();
+            var sources = new List<TrainingSource>();
+            foreach (var file in productFiles)
+            {
+                var read = CatalogFiles.ReadProducts(file);
+                catalog.AddRange(read);
+                sources.Add(new TrainingSource(RankerTraining.Dataset(file) + "/" + Path.GetFileName(file), read.Count));
+            }
+
+            var sets = judgmentFiles.Select(JudgmentSources.Read).ToList();
+            var queries = RankerTraining.Queries(sets);
+            AnsiConsole.MarkupLine($"[bold]{catalog.Count:N0}[/] products, [bold]{queries.Count(q => q.Split == "train"):N0}[/] train and " +
+                $"[bold]{queries.Count(q => q.Split == "val"):N0}[/] val queries from {judgmentFiles.Count} judgment file(s).");
+
+            var embedderDir = Path.Combine(outDir, "embedder");
+            var rankerDir = Path.Combine(outDir, "ranker");
+            var rows = new ConcurrentBag<QueryCandidates>();
+            TreeEnsembleRanker? ranker = null;
+            RankerManifest? rankerManifest = null;
+            double embedderSeconds = 0, retrievalSeconds = 0, rankerSeconds = 0;
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
+                {
+                    var embedTask = ctx.AddTask("embedder", maxValue: Math.Max(1, parse.GetValue(embedderEpochs)));
+                    var indexTask = ctx.AddTask("index products", maxValue: catalog.Count);
+                    var retrieveTask = ctx.AddTask("candidates + features", maxValue: queries.Count);
+                    var rankTask = ctx.AddTask("LambdaRank", maxValue: 1);
+                    rankTask.IsIndeterminate = true;
+
+                    var t0 = Stopwatch.GetTimestamp();
+                    if (parse.GetValue(embedder) is { } existing)
+                    {
+                        CopyDirectory(existing, embedderDir);
+                        embedTask.Value = embedTask.MaxValue;
+                    }
+                    else
+                    {
+                        var all = sets.SelectMany(s => s.Judgments).ToList();
+                        TrainEmbedderCommand.Train(catalog, sources, all, embedderDir,
+                            new EmbedderSettings { Epochs = parse.GetValue(embedderEpochs) },
+                            _ => embedTask.Increment(1), _ => { }, cancellationToken);
+                    }
+
+                    embedTask.Value = embedTask.MaxValue;
+                    embedderSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+
+                    t0 = Stopwatch.GetTimestamp();
+                    var model = ModelArtifact.Load(embedderDir);
+                    using var search = await CandidateSearch.BuildAsync(catalog, model, n => indexTask.Increment(n), cancellationToken);
+                    indexTask.Value = indexTask.MaxValue;
+                    var limit = parse.GetValue(candidates);
+                    await Parallel.ForEachAsync(queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                        async (query, ct) =>
+                        {
+                            var found = await search.CandidatesAsync(query.Query, limit, ct);
+                            rows.Add(RankerTraining.ToRows(query, found));
+                            retrieveTask.Increment(1);
+                        });
+                    retrievalSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+
+                    t0 = Stopwatch.GetTimestamp();
+                    var ordered = rows.OrderBy(r => r.Dataset, StringComparer.Ordinal).ThenBy(r => r.QueryId, StringComparer.Ordinal).ToList();
+                    var train = RankerTraining.Groups(ordered, "train");
+                    var val = RankerTraining.Groups(ordered, "val");
+                    var options = new LambdaRankOptions
+                    {
+                        Trees = parse.GetValue(trees),
+                        Leaves = parse.GetValue(leaves),
+                        LearningRate = parse.GetValue(learningRate),
+                        MinRowsPerLeaf = parse.GetValue(minLeaf),
+                    };
+                    var ml = new MLContext(seed: options.Seed);
+                    var parameters = LambdaRankTrainer.Train(ml, train, RankingFeature.Count, options).Model;
+                    var coverRows = train.Where((_, i) => i % 10 == 0).SelectMany(g => g.Features);
+                    var full = LambdaRankTrainer.Export(parameters, coverRows);
+                    var (bestTrees, bestNdcg) = RankerTraining.BestPrefix(full, ordered, "val", 10);
+                    var ensemble = full.Take(Math.Max(1, bestTrees));
+                    AnsiConsole.MarkupLine($"Early stopping on val: {bestTrees} of {full.Trees.Count} trees (val NDCG@10 {bestNdcg:F4}).");
+                    rankerSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                    var metrics = RankerTraining.Evaluate(ordered, "val", "ltr", RankerTraining.Scorer(new TreeEnsembleRanker("eval", ensemble)));
+                    rankerManifest = RankerArtifact.Save(rankerDir, ensemble, new RankerManifest
+                    {
+                        Version = "",
+                        ModelFile = "",
+                        Sha256 = "",
+                        FeatureNames = RankingFeature.Names,
+                        TrainingFiles = judgmentFiles.Select(Path.GetFullPath).ToList(),
+                        Metrics = metrics.SelectMany(m => new[]
+                        {
+                            KeyValuePair.Create($"{m.Dataset}.val.ndcg@10", Math.Round(m.Ndcg10, 4)),
+                            KeyValuePair.Create($"{m.Dataset}.val.recall@100", Math.Round(m.Recall100, 4)),
+                        }).ToDictionary(),
+                        Parameters = new Dictionary<string, string>
+                        {
+                            ["trees"] = options.Trees.ToString(CultureInfo.InvariantCulture),
+                            ["leaves"] = options.Leaves.ToString(CultureInfo.InvariantCulture),
+                            ["learning_rate"] = options.LearningRate.ToString(CultureInfo.InvariantCulture),
+                            ["min_leaf"] = options.MinRowsPerLeaf.ToString(CultureInfo.InvariantCulture),
+                            ["gains"] = string.Join(",", options.Gains),
+                            ["candidates"] = limit.ToString(CultureInfo.InvariantCulture),
+                            ["train_groups"] = train.Count.ToString(CultureInfo.InvariantCulture),
+                            ["val_groups"] = val.Count.ToString(CultureInfo.InvariantCulture),
+                        },
+                    });
+                    ranker = RankerArtifact.Load(rankerDir);
+                    rankTask.IsIndeterminate = false;
+                    rankTask.Value = 1;
+                });
+
+            var all = rows.ToList();
+            var results = new List<SplitMetrics>();
+            results.AddRange(RankerTraining.Evaluate(all, "val", "hybrid retrieval (RRF order)", null));
+            results.AddRange(RankerTraining.Evaluate(all, "val", "default linear ranker", RankerTraining.Scorer(new LinearRanker())));
+            results.AddRange(RankerTraining.Evaluate(all, "val", $"LambdaRank {ranker!.Version}", RankerTraining.Scorer(ranker)));
+            var table = new Table().AddColumns("dataset", "method", "val queries", "NDCG@10", "recall@100");
+            foreach (var r in results.OrderBy(r => r.Dataset, StringComparer.Ordinal))
+            {
+                table.AddRow(r.Dataset, Markup.Escape(r.Method), r.Queries.ToString(CultureInfo.InvariantCulture),
+                    r.Ndcg10.ToString("F4", CultureInfo.InvariantCulture), r.Recall100.ToString("F4", CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(table);
+            var total = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var manifest = new
+            {
+                Created = DateTimeOffset.UtcNow,
+                Products = sources.Select(s => new { File = s.Name, s.Products }),
+                Judgments = judgmentFiles.Select(Path.GetFullPath),
+                Embedder = new { Path = "embedder", ModelArtifact.Load(embedderDir).Version },
+                Ranker = new { Path = "ranker", rankerManifest!.Version, rankerManifest.Trees },
+                ValMetrics = results.Select(r => new { r.Dataset, r.Method, r.Queries, Ndcg10 = Math.Round(r.Ndcg10, 4), Recall100 = Math.Round(r.Recall100, 4) }),
+                Seconds = new
+                {
+                    Embedder = Math.Round(embedderSeconds, 1),
+                    Candidates = Math.Round(retrievalSeconds, 1),
+                    Ranker = Math.Round(rankerSeconds, 1),
+                    Total = Math.Round(total, 1),
+                },
+            };
+            await File.WriteAllTextAsync(Path.Combine(outDir, "manifest.json"), JsonSerializer.Serialize(manifest, Json), cancellationToken);
+            AnsiConsole.MarkupLine($"Wrote {outDir}: embedder {embedderSeconds:F0} s, candidates {retrievalSeconds:F0} s, ranker [bold]{rankerManifest.Version}[/] " +
+                $"({rankerManifest.Trees} trees) {rankerSeconds:F0} s; total [bold]{total:F0} s[/].");
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<string> Split(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+}

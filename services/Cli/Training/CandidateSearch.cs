@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Recommender.Contracts;
+using Recommender.Embeddings;
+using Recommender.Embeddings.Training;
+using Recommender.Ranking.Intent;
+using Recommender.Ranking.Pipeline;
+using Recommender.Vector;
+using Recommender.Vector.Grpc;
+using Recommender.Vector.Storage;
+using Recommender.Vector.Storage.Embedded;
+
+namespace Recommender.Cli.Training;
+
+/// <summary>
+/// The Search pipeline's candidate stage, in process, for training and tuning: pins embedded as ingestion embeds
+/// them into the real <see cref="EmbeddedVectorStore"/>; each query parsed by the intent model learned from the same
+/// pins, filtered by <see cref="SearchFilterBuilder"/>, retrieved hybrid (dense + sparse, RRF), negated terms dropped,
+/// every candidate given its real cosine; then the service's own <see cref="FeatureExtractor"/>. So the ranker
+/// trains on exactly the features it is served.
+/// </summary>
+public sealed class CandidateSearch : IDisposable
+{
+    public const string Tenant = "train";
+    private readonly EmbeddedVectorStore _store;
+    private readonly ITextEmbedder _embedder;
+    private readonly EmbeddedIntentParser _parser;
+    private readonly FeatureExtractor _features = new(new NoEngagement());
+
+    private CandidateSearch(EmbeddedVectorStore store, ITextEmbedder embedder, EmbeddedIntentParser parser)
+    {
+        _store = store;
+        _embedder = embedder;
+        _parser = parser;
+    }
+
+    public static PinData ToPin(CatalogProduct product) => new()
+    {
+        Id = product.Id,
+        Tenant = Tenant,
+        Title = product.Title,
+        Description = product.Description,
+        Brand = product.Brand,
+        CategoryPath = product.Categories,
+        Attributes = product.Attributes.GroupBy(a => a.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal),
+        Version = 1,
+    };
+
+    public static async Task<CandidateSearch> BuildAsync(
+        IReadOnlyList<CatalogProduct> products, ITextEmbedder embedder, Action<int>? progress, CancellationToken cancellationToken)
+    {
+        var store = new EmbeddedVectorStore(
+            Options.Create(new EmbeddedStoreOptions { DataPath = "" }),
+            Options.Create(new VectorSearchOptions()),
+            new HostingEnvironment { ContentRootPath = Directory.GetCurrentDirectory() },
+            NullLogger<EmbeddedVectorStore>.Instance);
+        var pins = products.Select(ToPin).ToList();
+        foreach (var chunk in pins.Chunk(1000))
+        {
+            var points = new StoredPoint[chunk.Length];
+            Parallel.For(0, chunk.Length, i =>
+            {
+                var pin = chunk[i];
+                var dense = new float[embedder.Dimensions];
+                embedder.Embed(PinText.Of(pin), dense);
+                points[i] = new StoredPoint(pin, dense, SparseEncoder.EncodeDocument(TextTokenizer.Tokenize(PinText.Lexical(pin))), embedder.Version);
+            });
+            await store.UpsertAsync(points, cancellationToken);
+            progress?.Invoke(chunk.Length);
+        }
+
+        var intent = IntentModel.Build(pins, new IntentOptions().CategoryThreshold);
+        return new CandidateSearch(store, embedder, intent.Parser);
+    }
+
+    /// <summary>The query's candidates with their features, in retrieval order.</summary>
+    public async Task<List<Candidate>> CandidatesAsync(string query, int limit, CancellationToken cancellationToken)
+    {
+        var intent = _parser.Parse(query);
+        var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
+        var tokens = TextTokenizer.Tokenize(text);
+        var dense = new float[_embedder.Dimensions];
+        _embedder.Embed(text, dense);
+        var filter = SearchFilterBuilder.Build(null, intent, _parser.Vocabulary).ToFilter();
+        var hits = await _store.SearchAsync(
+            new HybridQuery(Tenant, dense, SparseEncoder.EncodeQuery(tokens), filter, limit, _embedder.Version), cancellationToken);
+        var negated = intent.NegatedTerms.Select(t => TextTokenizer.Tokenize(t).ToArray()).Where(t => t.Length > 0).ToList();
+        var candidates = new List<Candidate>(hits.Count);
+        foreach (var hit in hits)
+        {
+            if (negated.Count > 0 && MentionsAny(hit.Point.Pin, negated))
+            {
+                continue;
+            }
+
+            var cosine = hit.Point.Dense.Length == dense.Length ? System.Numerics.Tensors.TensorPrimitives.Dot(hit.Point.Dense, dense) : hit.DenseScore;
+            candidates.Add(new Candidate(hit.Point.Pin, hit.Score, cosine, hit.SparseScore));
+        }
+
+        _features.Extract(new SearchContext(Tenant, tokens, intent), candidates);
+        return candidates;
+    }
+
+    private static bool MentionsAny(PinData pin, List<string[]> terms)
+    {
+        var words = TextTokenizer.Tokenize(pin.Title).Concat(TextTokenizer.Tokenize(pin.Brand)).Concat(TextTokenizer.Tokenize(pin.Colour))
+            .ToHashSet(StringComparer.Ordinal);
+        return terms.Any(t => t.All(words.Contains));
+    }
+
+    public void Dispose() => _store.Dispose();
+
+    /// <summary>Offline there is no engagement: the features a fresh catalog has (popularity, CTR, affinity 0).</summary>
+    private sealed class NoEngagement : Recommender.Ranking.Engagement.IEngagementSignals
+    {
+        public Recommender.Ranking.Engagement.PinSignals Pin(string tenant, string pinId) => Recommender.Ranking.Engagement.PinSignals.None;
+
+        public Recommender.Ranking.Engagement.IAffinity? Affinity(string tenant, string? userId, string? sessionId) => null;
+    }
+}
