@@ -181,7 +181,7 @@ public sealed class LearningToRankTests : IDisposable
         var random = new Random(11);
         string[] types = ["drill", "hammer", "ladder", "lamp", "faucet", "shelf", "rug", "mirror", "heater", "fan"];
         string[] colours = ["red", "blue", "green", "black", "white", "yellow"];
-        var extractor = new FeatureExtractor(new PopularityCounter());
+        var extractor = new FeatureExtractor(NoEngagement.Instance);
         var groups = new List<(List<Candidate> Candidates, int[] Grades)>();
         for (var q = 0; q < 120; q++)
         {

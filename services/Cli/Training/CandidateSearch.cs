@@ -26,7 +26,7 @@ public sealed class CandidateSearch : IDisposable
     private readonly EmbeddedVectorStore _store;
     private readonly ITextEmbedder _embedder;
     private readonly EmbeddedIntentParser _parser;
-    private readonly FeatureExtractor _features = new(new NoEngagement());
+    private readonly FeatureExtractor _features = new(Recommender.Ranking.Engagement.NoEngagement.Instance);
 
     private CandidateSearch(EmbeddedVectorStore store, ITextEmbedder embedder, EmbeddedIntentParser parser)
     {
@@ -110,12 +110,4 @@ public sealed class CandidateSearch : IDisposable
     }
 
     public void Dispose() => _store.Dispose();
-
-    /// <summary>Offline there is no engagement: the features a fresh catalog has (popularity, CTR, affinity 0).</summary>
-    private sealed class NoEngagement : Recommender.Ranking.Engagement.IEngagementSignals
-    {
-        public Recommender.Ranking.Engagement.PinSignals Pin(string tenant, string pinId) => Recommender.Ranking.Engagement.PinSignals.None;
-
-        public Recommender.Ranking.Engagement.IAffinity? Affinity(string tenant, string? userId, string? sessionId) => null;
-    }
 }

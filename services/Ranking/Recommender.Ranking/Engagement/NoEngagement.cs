@@ -1,0 +1,12 @@
+namespace Recommender.Ranking.Engagement;
+
+/// <summary>The signals of a catalog nobody has engaged with yet (popularity, CTR and affinity all 0): offline
+/// training and evaluation, where engagement features must be what a fresh catalog has.</summary>
+public sealed class NoEngagement : IEngagementSignals
+{
+    public static readonly NoEngagement Instance = new();
+
+    public PinSignals Pin(string tenant, string pinId) => PinSignals.None;
+
+    public IAffinity? Affinity(string tenant, string? userId, string? sessionId) => null;
+}
