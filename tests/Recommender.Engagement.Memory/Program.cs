@@ -62,9 +62,10 @@ if (log is not null)
 }
 
 var applySeconds = watch.Elapsed.TotalSeconds;
+var cpuSeconds = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 GC.Collect();
 var stats = state.StatsFor("shop");
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{events:N0} events, {users:N0} users, {pins:N0} pins{(logDir is null ? "" : ", through the fsynced log")}: {applySeconds:F1} s = {events / applySeconds:N0} events/s"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{events:N0} events, {users:N0} users, {pins:N0} pins{(logDir is null ? "" : ", through the fsynced log")}: {applySeconds:F1} s wall = {events / applySeconds:N0} events/s; {cpuSeconds:F1} s CPU = {events / cpuSeconds:N0} events per CPU-second (incl. GC); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
 Console.WriteLine($"state: {state.PinCount:N0} pins (cap {options.MaxPins:N0}), {state.UserCount:N0} users (cap {options.MaxUsers:N0}), {state.SessionCount:N0} sessions (cap {options.MaxSessions:N0}), {state.DedupeKeyCount:N0} dedupe keys (cap {options.MaxDedupeKeys:N0}); counted {stats.EventsCounted:N0}");
 Console.WriteLine($"memory: RSS before {rssBefore / 1_048_576.0:F0} MiB, peak RSS {PeakRss() / 1_048_576.0:F0} MiB, managed heap after GC {GC.GetTotalMemory(true) / 1_048_576.0:F0} MiB");
 

@@ -18,7 +18,7 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
     public ValueTask InitializeAsync()
     {
         _host = new ServiceProcess("embedded", RepoPaths.HostDll("services/Embedded", "Recommender.Embedded"),
-            new Dictionary<string, string> { ["Vector__Embedded__DataPath"] = _dataPath });
+            new Dictionary<string, string> { ["Vector__Embedded__DataPath"] = _dataPath, ["Ranking__Engagement__DataPath"] = _dataPath + "-engagement" });
         _host.Set("Ranking__VectorAddress", _host.GrpcAddress.ToString());
         return ValueTask.CompletedTask;
     }
@@ -81,9 +81,12 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
     {
         await _host.DisposeAsync();
         _http.Dispose();
-        if (Directory.Exists(_dataPath))
+        foreach (var path in new[] { _dataPath, _dataPath + "-engagement" })
         {
-            Directory.Delete(_dataPath, recursive: true);
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
         }
     }
 

@@ -164,9 +164,15 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
         Assert.True((await http.GetAsync(ready, ct)).IsSuccessStatusCode);
 
         await system.Broker.StopAsync();
+        var last = "";
         try
         {
-            await WaitUntilAsync(async () => !(await http.GetAsync(ready, ct)).IsSuccessStatusCode, TimeSpan.FromSeconds(60));
+            await WaitUntilAsync(async () =>
+            {
+                using var response = await http.GetAsync(ready, ct);
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
+                return !response.IsSuccessStatusCode;
+            }, TimeSpan.FromSeconds(60), () => $"/health/ready still answers {last}");
         }
         finally
         {
@@ -257,7 +263,7 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string>? describe = null)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < timeout)
@@ -280,6 +286,6 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"Condition not met within {timeout}.");
+        throw new TimeoutException($"Condition not met within {timeout}. {describe?.Invoke()}");
     }
 }

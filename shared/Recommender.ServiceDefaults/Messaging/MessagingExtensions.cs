@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Recommender.ServiceDefaults.Grpc;
+using Recommender.ServiceDefaults.Hosting;
 
 namespace Recommender.ServiceDefaults.Messaging;
 
@@ -91,12 +92,17 @@ public static class MessagingExtensions
             }
         });
 
-        // Finish in-flight messages on shutdown rather than abandoning them.
+        // Finish in-flight messages on shutdown rather than abandoning them: MassTransit waits up to StopTimeout for
+        // consumers, inside the host's ShutdownTimeout (k8s terminationGracePeriodSeconds is 40).
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
             o.WaitUntilStarted = false;
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(35));
+
+        // A lost broker connection makes the service not ready (MassTransit's own check only says Degraded).
+        builder.Services.AddHealthChecks().AddCheck<BusReadinessHealthCheck>("bus", tags: [RecommenderDefaultsExtensions.ReadyTag]);
         return builder;
     }
 }

@@ -29,6 +29,11 @@ public sealed class EngagementState : IEngagementSignals
     private readonly ConcurrentDictionary<string, (long Ticks, string[] Pins)> _popularCache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Own counts (changed under the write lock): ConcurrentDictionary.Count takes every one of its locks.
+    private int _pinCount;
+    private int _userCount;
+    private int _sessionCount;
+
     public EngagementState(IOptions<EngagementOptions> options, TimeProvider? clock = null)
     {
         _options = options.Value;
@@ -41,11 +46,11 @@ public sealed class EngagementState : IEngagementSignals
 
     public void MarkReady() => _ready.TrySetResult();
 
-    public int PinCount => _pins.Count;
+    public int PinCount => Volatile.Read(ref _pinCount);
 
-    public int UserCount => _users.Count;
+    public int UserCount => Volatile.Read(ref _userCount);
 
-    public int SessionCount => _sessions.Count;
+    public int SessionCount => Volatile.Read(ref _sessionCount);
 
     public int DedupeKeyCount => _seen.Count;
 
@@ -229,12 +234,13 @@ public sealed class EngagementState : IEngagementSignals
         var key = (tenant, pinId);
         if (!_pins.TryGetValue(key, out var old))
         {
-            if (_pins.Count >= _options.MaxPins)
+            if (_pinCount >= _options.MaxPins)
             {
                 EvictPins();
             }
 
             old = new PinEntry(0, 0, 0, at, null);
+            _pinCount++;
             Stats(tenant).Pins(+1);
         }
 
@@ -258,7 +264,7 @@ public sealed class EngagementState : IEngagementSignals
         var key = (tenant, id);
         if (!profiles.TryGetValue(key, out var profile))
         {
-            if (profiles.Count >= cap)
+            if ((isUser ? _userCount : _sessionCount) >= cap)
             {
                 EvictProfiles(profiles, isUser);
             }
@@ -268,10 +274,12 @@ public sealed class EngagementState : IEngagementSignals
             var stats = Stats(tenant);
             if (isUser)
             {
+                _userCount++;
                 stats.Users(+1);
             }
             else
             {
+                _sessionCount++;
                 stats.Sessions(+1);
             }
         }
@@ -289,6 +297,7 @@ public sealed class EngagementState : IEngagementSignals
         {
             if (_pins.TryRemove(weights[i].Key, out _))
             {
+                _pinCount--;
                 Stats(weights[i].Key.Tenant).Pins(-1);
             }
         }
@@ -307,10 +316,12 @@ public sealed class EngagementState : IEngagementSignals
                 var stats = Stats(order[i].Key.Tenant);
                 if (isUser)
                 {
+                    _userCount--;
                     stats.Users(-1);
                 }
                 else
                 {
+                    _sessionCount--;
                     stats.Sessions(-1);
                 }
             }
