@@ -35,9 +35,11 @@ public static class TrainCommand
         var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 50 };
         var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
         var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
+        var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 100 };
+        var cache = new Option<string?>("--features-cache") { Description = "Tuning aid: reuse (or write) the retrieved candidates and features in this file; it holds labels, keep it under artifacts/." };
         var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
         {
-            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder,
+            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -93,22 +95,42 @@ public static class TrainCommand
                     embedderSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 
                     t0 = Stopwatch.GetTimestamp();
-                    var model = ModelArtifact.Load(embedderDir);
-                    using var search = await CandidateSearch.BuildAsync(catalog, model, n => indexTask.Increment(n), cancellationToken);
-                    indexTask.Value = indexTask.MaxValue;
                     var limit = parse.GetValue(candidates);
-                    await Parallel.ForEachAsync(queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-                        async (query, ct) =>
+                    var cacheFile = parse.GetValue(cache);
+                    if (cacheFile is not null && File.Exists(cacheFile) && RankerTraining.LoadCache(cacheFile) is { } cached)
+                    {
+                        cached.ForEach(rows.Add);
+                        retrieveTask.Value = retrieveTask.MaxValue;
+                    }
+                    else
+                    {
+                        using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(embedderDir), n => indexTask.Increment(n), cancellationToken);
+                        await Parallel.ForEachAsync(queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                            async (query, ct) =>
+                            {
+                                var found = await search.CandidatesAsync(query.Query, limit, ct);
+                                rows.Add(RankerTraining.ToRows(query, found));
+                                retrieveTask.Increment(1);
+                            });
+                        if (cacheFile is not null)
                         {
-                            var found = await search.CandidatesAsync(query.Query, limit, ct);
-                            rows.Add(RankerTraining.ToRows(query, found));
-                            retrieveTask.Increment(1);
-                        });
+                            RankerTraining.SaveCache(cacheFile, rows.ToList());
+                        }
+                    }
+
+                    indexTask.Value = indexTask.MaxValue;
                     retrievalSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 
                     t0 = Stopwatch.GetTimestamp();
                     var ordered = rows.OrderBy(r => r.Dataset, StringComparer.Ordinal).ThenBy(r => r.QueryId, StringComparer.Ordinal).ToList();
-                    var train = RankerTraining.Groups(ordered, "train");
+                    AnsiConsole.MarkupLine($"Candidates and features of {ordered.Count:N0} queries in {retrievalSeconds:F0} s.");
+                    var depth = parse.GetValue(trainDepth);
+                    var train = RankerTraining.Groups(ordered.Select(q => q.Split != "train" || q.ProductIds.Length <= depth ? q : q with
+                    {
+                        ProductIds = q.ProductIds[..depth],
+                        Features = q.Features[..depth],
+                        Grades = q.Grades[..depth],
+                    }), "train");
                     var val = RankerTraining.Groups(ordered, "val");
                     var options = new LambdaRankOptions
                     {
@@ -121,6 +143,7 @@ public static class TrainCommand
                     var parameters = LambdaRankTrainer.Train(ml, train, RankingFeature.Count, options).Model;
                     var coverRows = train.Where((_, i) => i % 10 == 0).SelectMany(g => g.Features);
                     var full = LambdaRankTrainer.Export(parameters, coverRows);
+                    AnsiConsole.MarkupLine($"LambdaRank: {full.Trees.Count} trees on {train.Sum(g => g.Grades.Length):N0} rows of {train.Count:N0} queries in {Stopwatch.GetElapsedTime(t0).TotalSeconds:F0} s.");
                     var (bestTrees, bestNdcg) = RankerTraining.BestPrefix(full, ordered, "val", 10);
                     var ensemble = full.Take(Math.Max(1, bestTrees));
                     AnsiConsole.MarkupLine($"Early stopping on val: {bestTrees} of {full.Trees.Count} trees (val NDCG@10 {bestNdcg:F4}).");
