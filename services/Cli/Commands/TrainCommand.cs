@@ -35,11 +35,12 @@ public static class TrainCommand
         var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 50 };
         var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
         var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
+        var rankerShare = new Option<double>("--ranker-share") { Description = "Share of the train queries held out of the embedder's training and used to fit the ranker (the embedder would otherwise have seen them: leaked semantic scores).", DefaultValueFactory = _ => 0.5 };
         var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 100 };
         var cache = new Option<string?>("--features-cache") { Description = "Tuning aid: reuse (or write) the retrieved candidates and features in this file; it holds labels, keep it under artifacts/." };
         var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
         {
-            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth,
+            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,9 +58,12 @@ public static class TrainCommand
             }
 
             var sets = judgmentFiles.Select(JudgmentSources.Read).ToList();
-            var queries = RankerTraining.Queries(sets);
+            var share = parse.GetValue(rankerShare);
+            var queries = RankerTraining.Queries(sets)
+                .Where(q => q.Split != "train" || RankerTraining.ForRanker(q.QueryId, share))
+                .ToList();
             AnsiConsole.MarkupLine($"[bold]{catalog.Count:N0}[/] products, [bold]{queries.Count(q => q.Split == "train"):N0}[/] train and " +
-                $"[bold]{queries.Count(q => q.Split == "val"):N0}[/] val queries from {judgmentFiles.Count} judgment file(s).");
+                $"[bold]{queries.Count(q => q.Split == "val"):N0}[/] val queries (ranker share of train {share:P0}; the embedder learns from the rest) from {judgmentFiles.Count} judgment file(s).");
 
             var embedderDir = Path.Combine(outDir, "embedder");
             var rankerDir = Path.Combine(outDir, "ranker");
@@ -85,7 +89,7 @@ public static class TrainCommand
                     }
                     else
                     {
-                        var all = sets.SelectMany(s => s.Judgments).ToList();
+                        var all = sets.SelectMany(s => s.Judgments).Where(j => j.Split == "train" && !RankerTraining.ForRanker(j.QueryId, share)).ToList();
                         TrainEmbedderCommand.Train(catalog, sources, all, embedderDir,
                             new EmbedderSettings { Epochs = parse.GetValue(embedderEpochs) },
                             _ => embedTask.Increment(1), _ => { }, cancellationToken);
@@ -169,6 +173,7 @@ public static class TrainCommand
                             ["min_leaf"] = options.MinRowsPerLeaf.ToString(CultureInfo.InvariantCulture),
                             ["gains"] = string.Join(",", options.Gains),
                             ["candidates"] = limit.ToString(CultureInfo.InvariantCulture),
+                            ["ranker_share"] = share.ToString(CultureInfo.InvariantCulture),
                             ["train_groups"] = train.Count.ToString(CultureInfo.InvariantCulture),
                             ["val_groups"] = val.Count.ToString(CultureInfo.InvariantCulture),
                         },

@@ -27,6 +27,11 @@ public static class RankerTraining
                     set.Grade)))
             .ToList();
 
+    /// <summary>Whether a train query belongs to the ranker's share (stable hash of its id) rather than the
+    /// embedder's: the embedder never sees the ranker's queries, so their semantic scores are as honest as at serving.</summary>
+    public static bool ForRanker(string queryId, double share) =>
+        share >= 1 || (share > 0 && (Recommender.Embeddings.StableHash.Fnv1a(queryId) % 10_000) < share * 10_000);
+
     public static string Dataset(string file) => Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? file;
 
     public static QueryCandidates ToRows(JudgedQuery query, List<Candidate> candidates)
