@@ -29,14 +29,14 @@ public static class TrainCommand
         var judgments = new Option<string>("--judgments") { Description = "Judgment file(s), comma-separated: split=train fits, split=val stops early and reports.", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for manifest.json, embedder/ and ranker/.", Required = true };
         var candidates = new Option<int>("--candidates") { Description = "Candidates retrieved and re-ranked per query (as Ranking:CandidateCount).", DefaultValueFactory = _ => 200 };
-        var trees = new Option<int>("--trees") { Description = "Most boosting rounds.", DefaultValueFactory = _ => 400 };
+        var trees = new Option<int>("--trees") { Description = "Most boosting rounds.", DefaultValueFactory = _ => 300 };
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 31 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.05 };
-        var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 50 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.08 };
+        var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 20 };
         var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
         var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
         var rankerShare = new Option<double>("--ranker-share") { Description = "Share of the train queries held out of the embedder's training and used to fit the ranker (the embedder would otherwise have seen them: leaked semantic scores).", DefaultValueFactory = _ => 0.5 };
-        var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 100 };
+        var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 200 };
         var cache = new Option<string?>("--features-cache") { Description = "Tuning aid: reuse (or write) the retrieved candidates and features in this file; it holds labels, keep it under artifacts/." };
         var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
         {
