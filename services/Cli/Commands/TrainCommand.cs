@@ -29,15 +29,18 @@ public static class TrainCommand
         var judgments = new Option<string>("--judgments") { Description = "Judgment file(s), comma-separated: split=train fits, split=val stops early and reports.", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for manifest.json, embedder/ and ranker/.", Required = true };
         var candidates = new Option<int>("--candidates") { Description = "Candidates retrieved and re-ranked per query (as Ranking:CandidateCount).", DefaultValueFactory = _ => 200 };
-        var trees = new Option<int>("--trees") { Description = "Most boosting rounds.", DefaultValueFactory = _ => 400 };
+        var trees = new Option<int>("--trees") { Description = "Most boosting rounds.", DefaultValueFactory = _ => 300 };
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 31 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.05 };
-        var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 50 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.08 };
+        var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 20 };
         var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
         var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
+        var rankerShare = new Option<double>("--ranker-share") { Description = "Share of the train queries held out of the embedder's training and used to fit the ranker (the embedder would otherwise have seen them: leaked semantic scores).", DefaultValueFactory = _ => 0.5 };
+        var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 200 };
+        var cache = new Option<string?>("--features-cache") { Description = "Tuning aid: reuse (or write) the retrieved candidates and features in this file; it holds labels, keep it under artifacts/." };
         var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
         {
-            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder,
+            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,9 +58,12 @@ public static class TrainCommand
             }
 
             var sets = judgmentFiles.Select(JudgmentSources.Read).ToList();
-            var queries = RankerTraining.Queries(sets);
+            var share = parse.GetValue(rankerShare);
+            var queries = RankerTraining.Queries(sets)
+                .Where(q => q.Split != "train" || RankerTraining.ForRanker(q.QueryId, share))
+                .ToList();
             AnsiConsole.MarkupLine($"[bold]{catalog.Count:N0}[/] products, [bold]{queries.Count(q => q.Split == "train"):N0}[/] train and " +
-                $"[bold]{queries.Count(q => q.Split == "val"):N0}[/] val queries from {judgmentFiles.Count} judgment file(s).");
+                $"[bold]{queries.Count(q => q.Split == "val"):N0}[/] val queries (ranker share of train {share:P0}; the embedder learns from the rest) from {judgmentFiles.Count} judgment file(s).");
 
             var embedderDir = Path.Combine(outDir, "embedder");
             var rankerDir = Path.Combine(outDir, "ranker");
@@ -83,7 +89,7 @@ public static class TrainCommand
                     }
                     else
                     {
-                        var all = sets.SelectMany(s => s.Judgments).ToList();
+                        var all = sets.SelectMany(s => s.Judgments).Where(j => j.Split == "train" && !RankerTraining.ForRanker(j.QueryId, share)).ToList();
                         TrainEmbedderCommand.Train(catalog, sources, all, embedderDir,
                             new EmbedderSettings { Epochs = parse.GetValue(embedderEpochs) },
                             _ => embedTask.Increment(1), _ => { }, cancellationToken);
@@ -93,22 +99,42 @@ public static class TrainCommand
                     embedderSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 
                     t0 = Stopwatch.GetTimestamp();
-                    var model = ModelArtifact.Load(embedderDir);
-                    using var search = await CandidateSearch.BuildAsync(catalog, model, n => indexTask.Increment(n), cancellationToken);
-                    indexTask.Value = indexTask.MaxValue;
                     var limit = parse.GetValue(candidates);
-                    await Parallel.ForEachAsync(queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-                        async (query, ct) =>
+                    var cacheFile = parse.GetValue(cache);
+                    if (cacheFile is not null && File.Exists(cacheFile) && RankerTraining.LoadCache(cacheFile) is { } cached)
+                    {
+                        cached.ForEach(rows.Add);
+                        retrieveTask.Value = retrieveTask.MaxValue;
+                    }
+                    else
+                    {
+                        using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(embedderDir), n => indexTask.Increment(n), cancellationToken);
+                        await Parallel.ForEachAsync(queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                            async (query, ct) =>
+                            {
+                                var found = await search.CandidatesAsync(query.Query, limit, ct);
+                                rows.Add(RankerTraining.ToRows(query, found));
+                                retrieveTask.Increment(1);
+                            });
+                        if (cacheFile is not null)
                         {
-                            var found = await search.CandidatesAsync(query.Query, limit, ct);
-                            rows.Add(RankerTraining.ToRows(query, found));
-                            retrieveTask.Increment(1);
-                        });
+                            RankerTraining.SaveCache(cacheFile, rows.ToList());
+                        }
+                    }
+
+                    indexTask.Value = indexTask.MaxValue;
                     retrievalSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 
                     t0 = Stopwatch.GetTimestamp();
                     var ordered = rows.OrderBy(r => r.Dataset, StringComparer.Ordinal).ThenBy(r => r.QueryId, StringComparer.Ordinal).ToList();
-                    var train = RankerTraining.Groups(ordered, "train");
+                    AnsiConsole.MarkupLine($"Candidates and features of {ordered.Count:N0} queries in {retrievalSeconds:F0} s.");
+                    var depth = parse.GetValue(trainDepth);
+                    var train = RankerTraining.Groups(ordered.Select(q => q.Split != "train" || q.ProductIds.Length <= depth ? q : q with
+                    {
+                        ProductIds = q.ProductIds[..depth],
+                        Features = q.Features[..depth],
+                        Grades = q.Grades[..depth],
+                    }), "train");
                     var val = RankerTraining.Groups(ordered, "val");
                     var options = new LambdaRankOptions
                     {
@@ -121,6 +147,7 @@ public static class TrainCommand
                     var parameters = LambdaRankTrainer.Train(ml, train, RankingFeature.Count, options).Model;
                     var coverRows = train.Where((_, i) => i % 10 == 0).SelectMany(g => g.Features);
                     var full = LambdaRankTrainer.Export(parameters, coverRows);
+                    AnsiConsole.MarkupLine($"LambdaRank: {full.Trees.Count} trees on {train.Sum(g => g.Grades.Length):N0} rows of {train.Count:N0} queries in {Stopwatch.GetElapsedTime(t0).TotalSeconds:F0} s.");
                     var (bestTrees, bestNdcg) = RankerTraining.BestPrefix(full, ordered, "val", 10);
                     var ensemble = full.Take(Math.Max(1, bestTrees));
                     AnsiConsole.MarkupLine($"Early stopping on val: {bestTrees} of {full.Trees.Count} trees (val NDCG@10 {bestNdcg:F4}).");
@@ -146,6 +173,7 @@ public static class TrainCommand
                             ["min_leaf"] = options.MinRowsPerLeaf.ToString(CultureInfo.InvariantCulture),
                             ["gains"] = string.Join(",", options.Gains),
                             ["candidates"] = limit.ToString(CultureInfo.InvariantCulture),
+                            ["ranker_share"] = share.ToString(CultureInfo.InvariantCulture),
                             ["train_groups"] = train.Count.ToString(CultureInfo.InvariantCulture),
                             ["val_groups"] = val.Count.ToString(CultureInfo.InvariantCulture),
                         },

@@ -27,6 +27,11 @@ public static class RankerTraining
                     set.Grade)))
             .ToList();
 
+    /// <summary>Whether a train query belongs to the ranker's share (stable hash of its id) rather than the
+    /// embedder's: the embedder never sees the ranker's queries, so their semantic scores are as honest as at serving.</summary>
+    public static bool ForRanker(string queryId, double share) =>
+        share >= 1 || (share > 0 && (Recommender.Embeddings.StableHash.Fnv1a(queryId) % 10_000) < share * 10_000);
+
     public static string Dataset(string file) => Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? file;
 
     public static QueryCandidates ToRows(JudgedQuery query, List<Candidate> candidates)
@@ -163,6 +168,81 @@ public static class RankerTraining
             return byScore != 0 ? byScore : string.CompareOrdinal(q.ProductIds[a], q.ProductIds[b]);
         });
         return order.Select(i => q.ProductIds[i]).ToList();
+    }
+
+    /// <summary>Saves retrieved candidates and features (for tuning runs that skip retrieval; never commit it:
+    /// it holds labels).</summary>
+    public static void SaveCache(string path, IReadOnlyList<QueryCandidates> queries)
+    {
+        using var writer = new BinaryWriter(File.Create(path));
+        writer.Write(RankingFeature.Count);
+        writer.Write(queries.Count);
+        foreach (var q in queries)
+        {
+            writer.Write(q.Dataset);
+            writer.Write(q.QueryId);
+            writer.Write(q.Split);
+            writer.Write(q.Labels.Count);
+            foreach (var (id, label) in q.Labels)
+            {
+                writer.Write(id);
+                writer.Write(label);
+            }
+
+            writer.Write(q.ProductIds.Length);
+            for (var i = 0; i < q.ProductIds.Length; i++)
+            {
+                writer.Write(q.ProductIds[i]);
+                writer.Write(q.Grades[i]);
+                foreach (var v in q.Features[i])
+                {
+                    writer.Write(v);
+                }
+            }
+        }
+    }
+
+    public static List<QueryCandidates>? LoadCache(string path)
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        if (reader.ReadInt32() != RankingFeature.Count)
+        {
+            return null;
+        }
+
+        var count = reader.ReadInt32();
+        var result = new List<QueryCandidates>(count);
+        for (var n = 0; n < count; n++)
+        {
+            var dataset = reader.ReadString();
+            var queryId = reader.ReadString();
+            var split = reader.ReadString();
+            var labels = new Dictionary<string, float>(StringComparer.Ordinal);
+            var labelCount = reader.ReadInt32();
+            for (var i = 0; i < labelCount; i++)
+            {
+                labels[reader.ReadString()] = reader.ReadSingle();
+            }
+
+            var rows = reader.ReadInt32();
+            var ids = new string[rows];
+            var grades = new int[rows];
+            var features = new float[rows][];
+            for (var i = 0; i < rows; i++)
+            {
+                ids[i] = reader.ReadString();
+                grades[i] = reader.ReadInt32();
+                features[i] = new float[RankingFeature.Count];
+                for (var f = 0; f < RankingFeature.Count; f++)
+                {
+                    features[i][f] = reader.ReadSingle();
+                }
+            }
+
+            result.Add(new QueryCandidates(dataset, queryId, split, ids, features, grades, labels));
+        }
+
+        return result;
     }
 
     /// <summary>Scores a float row with a model (the service scores the same values as doubles).</summary>

@@ -58,8 +58,8 @@ public static class LambdaRankTrainer
     {
         var schema = SchemaDefinition.Create(typeof(Row));
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
-        schema[nameof(Row.GroupId)].ColumnType = new KeyDataViewType(typeof(uint), groups.Count + 1);
-        return ml.Data.LoadFromEnumerable(Rows(groups), schema);
+        var data = ml.Data.LoadFromEnumerable(Rows(groups), schema);
+        return ml.Transforms.Conversion.MapValueToKey(nameof(Row.GroupId)).Fit(data).Transform(data);
     }
 
     /// <summary>Copies ML.NET's trees into the artifact form; node values for explanations are the cover-weighted
