@@ -42,7 +42,20 @@ public static class TrainCommand
         {
             products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => CliErrors.Guard(async () =>
+        {
+            try
+            {
+                return await RunAsync(parse, cancellationToken);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or ArgumentException)
+            {
+                throw new CliInputException(ex.Message);
+            }
+        }));
+        return command;
+
+        async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             var started = Stopwatch.GetTimestamp();
             var outDir = parse.GetValue(output)!;
@@ -217,8 +230,7 @@ public static class TrainCommand
             AnsiConsole.MarkupLine($"Wrote {outDir}: embedder {embedderSeconds:F0} s, candidates {retrievalSeconds:F0} s, ranker [bold]{rankerManifest.Version}[/] " +
                 $"({rankerManifest.Trees} trees) {rankerSeconds:F0} s; total [bold]{total:F0} s[/].");
             return 0;
-        });
-        return command;
+        }
     }
 
     private static List<string> Split(string value) =>

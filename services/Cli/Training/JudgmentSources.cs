@@ -1,4 +1,5 @@
 using Recommender.Embeddings.Training;
+using Recommender.Ranking.Engagement;
 
 namespace Recommender.Cli.Training;
 
@@ -34,12 +35,32 @@ public sealed class JsonlJudgmentSource : IJudgmentSource
     }
 }
 
+/// <summary>A Ranking service's engagement-log folder (<c>engagement-*.jsonl</c> + <c>searches-*.jsonl</c>, see
+/// docs/engagement.md): implicit grades per (search, pin), purchase 4 &gt; add_to_cart 3 &gt; save 2 &gt; click 1 &gt;
+/// impression without a click 0, split by a hash of the query text (<see cref="ImplicitJudgments"/>).</summary>
+public sealed class EngagementLogJudgmentSource : IJudgmentSource
+{
+    public bool CanRead(string path) => Directory.Exists(path);
+
+    public JudgmentSet Read(string path)
+    {
+        var judgments = ImplicitJudgments.FromLog(path);
+        if (judgments.Count == 0)
+        {
+            throw new ArgumentException($"--judgments: the engagement log folder {path} holds no engagement tied to a logged search.");
+        }
+
+        return new JudgmentSet(path, judgments, label => Math.Clamp((int)Math.Round(label), 0, 4), 4);
+    }
+}
+
 public static class JudgmentSources
 {
-    /// <summary>Asked in order; add an engagement-log source ahead of the JSONL one to claim its files.</summary>
-    public static List<IJudgmentSource> All { get; } = [new JsonlJudgmentSource()];
+    /// <summary>Asked in order: a folder is an engagement log, a .jsonl(.gz) file a judgments file.</summary>
+    public static List<IJudgmentSource> All { get; } = [new EngagementLogJudgmentSource(), new JsonlJudgmentSource()];
 
     public static JudgmentSet Read(string path) =>
-        (All.FirstOrDefault(s => s.CanRead(path)) ?? throw new ArgumentException($"No judgment reader for '{path}' (expected .jsonl or .jsonl.gz)."))
+        (All.FirstOrDefault(s => s.CanRead(path))
+         ?? throw new ArgumentException($"--judgments: no reader for '{path}' (expected a .jsonl/.jsonl.gz judgments file or an engagement-log folder)."))
         .Read(path);
 }

@@ -24,9 +24,9 @@ public static class CatalogFiles
     public static List<CatalogProduct> ReadProducts(string path)
     {
         var products = new List<CatalogProduct>();
-        foreach (var line in ReadLines(path))
+        foreach (var (number, line) in ReadLines(path))
         {
-            using var doc = JsonDocument.Parse(line);
+            using var doc = Parse(path, number, line);
             var root = doc.RootElement;
             var id = Text(root, "id");
             var title = Text(root, "title");
@@ -79,28 +79,58 @@ public static class CatalogFiles
     public static List<Judgment> ReadJudgments(string path)
     {
         var judgments = new List<Judgment>();
-        foreach (var line in ReadLines(path))
+        foreach (var (number, line) in ReadLines(path))
         {
-            using var doc = JsonDocument.Parse(line);
+            using var doc = Parse(path, number, line);
             var root = doc.RootElement;
+            if (!root.TryGetProperty("label", out var label) || label.ValueKind != JsonValueKind.Number)
+            {
+                throw new InvalidDataException($"{path} line {number}: 'label' must be a number.");
+            }
+
             judgments.Add(new Judgment(
-                Text(root, "query_id"), Text(root, "query"), Text(root, "product_id"),
-                root.GetProperty("label").GetSingle(), Text(root, "split")));
+                Text(root, "query_id"), Text(root, "query"), Text(root, "product_id"), label.GetSingle(), Text(root, "split")));
         }
 
         return judgments;
     }
 
-    private static IEnumerable<string> ReadLines(string path)
+    private static JsonDocument Parse(string path, int number, string line)
     {
+        try
+        {
+            var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                doc.Dispose();
+                throw new InvalidDataException($"{path} line {number}: expected a JSON object.");
+            }
+
+            return doc;
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path} line {number}: not valid JSON ({ex.Message})", ex);
+        }
+    }
+
+    private static IEnumerable<(int Number, string Line)> ReadLines(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"No file at {path}.", path);
+        }
+
         using var file = File.OpenRead(path);
         using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
         using var reader = new StreamReader(stream);
+        var number = 0;
         while (reader.ReadLine() is { } line)
         {
+            number++;
             if (!string.IsNullOrWhiteSpace(line))
             {
-                yield return line;
+                yield return (number, line);
             }
         }
     }
