@@ -28,6 +28,9 @@ public sealed class LoadOptions
 
     public string? ApiKey { get; private set; }
 
+    /// <summary>Before the load: time each Search stage for this many sequential queries (in-process host only).</summary>
+    public int Breakdown { get; private set; }
+
     public static LoadOptions Parse(string[] args)
     {
         var o = new LoadOptions();
@@ -47,6 +50,7 @@ public sealed class LoadOptions
                 case "--products": o.Products = value.Split(',', StringSplitOptions.RemoveEmptyEntries); break;
                 case "--target": o.Target = value; break;
                 case "--api-key": o.ApiKey = value; break;
+                case "--breakdown": o.Breakdown = Int(value); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }

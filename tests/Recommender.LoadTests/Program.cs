@@ -29,6 +29,7 @@ var tenant = "load";
 WebApplication? app = null;
 string address;
 string apiKey;
+string? serviceKeyForBreakdown = null;
 List<PinData> catalog;
 if (o.Target is null)
 {
@@ -37,6 +38,7 @@ if (o.Target is null)
     address = $"http://127.0.0.1:{port}";
     apiKey = ApiKeyHasher.NewKey();
     var serviceKey = ApiKeyHasher.NewKey();
+    serviceKeyForBreakdown = serviceKey;
     var dataPath = Path.Combine(Path.GetTempPath(), "recommender-load-" + Guid.NewGuid().ToString("N"));
     var builder = WebApplication.CreateBuilder();
     builder.Logging.ClearProviders();
@@ -96,6 +98,12 @@ using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
     HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
 });
 var client = new RankingService.RankingServiceClient(apiKey.Length > 0 ? channel.WithApiKey(apiKey) : channel.CreateCallInvoker());
+
+if (o.Breakdown > 0 && app is not null)
+{
+    using var vectorChannel = GrpcChannel.ForAddress(address);
+    await Breakdown.RunAsync(app.Services, new VectorService.VectorServiceClient(vectorChannel.WithApiKey(serviceKeyForBreakdown!)), tenant, queries, o.Breakdown);
+}
 
 var report = await LoadRunner.RunAsync(client, queries, o);
 report.Print(o);

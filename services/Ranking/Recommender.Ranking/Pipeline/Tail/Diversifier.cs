@@ -27,56 +27,77 @@ public static class Diversifier
     }
 
     /// <summary>Each position takes the best remaining candidate whose brand has fewer than <paramref name="cap"/> pins
-    /// in the current window; when every remaining candidate is capped, the best remaining one.</summary>
+    /// in the current window; when every remaining candidate is capped, the best remaining one. Brands are numbered
+    /// once, so a check is an array lookup.</summary>
     public static void BrandCap(List<Candidate> list, int start, int end, int cap, int window, IReadOnlyCollection<string> exemptBrands)
     {
         var n = end - start;
         var remaining = list.GetRange(start, n);
+        var brandIds = new Dictionary<string, int>(n, StringComparer.OrdinalIgnoreCase);
+        var brandOf = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            var brand = remaining[i].Pin.Brand;
+            if (brand.Length == 0 || Contains(exemptBrands, brand))
+            {
+                brandOf[i] = -1; // never capped
+                continue;
+            }
+
+            if (!brandIds.TryGetValue(brand, out var id))
+            {
+                brandIds[brand] = id = brandIds.Count;
+            }
+
+            brandOf[i] = id;
+        }
+
+        var inWindow = new int[brandIds.Count];
         var taken = new bool[n];
-        var windowBrands = new string[window];
         var next = 0; // first index not yet taken
+        var allCapped = false;
         for (var pos = 0; pos < n; pos++)
         {
-            var inWindow = pos % window;
-            var pick = -1;
-            for (var i = next; i < n; i++)
+            if (pos % window == 0)
             {
-                if (taken[i])
-                {
-                    continue;
-                }
+                Array.Clear(inWindow);
+                allCapped = false;
+            }
 
-                var brand = remaining[i].Pin.Brand;
-                if (brand.Length == 0 || Contains(exemptBrands, brand) || Count(windowBrands, inWindow, brand) < cap)
+            var pick = -1;
+            if (!allCapped)
+            {
+                for (var i = next; i < n; i++)
                 {
-                    pick = i;
-                    break;
+                    if (!taken[i] && (brandOf[i] < 0 || inWindow[brandOf[i]] < cap))
+                    {
+                        pick = i;
+                        break;
+                    }
                 }
             }
 
             if (pick < 0)
             {
+                // Counts only grow within a window: nothing becomes eligible again before the next one.
+                allCapped = true;
                 pick = next;
             }
 
             taken[pick] = true;
-            var c = remaining[pick];
-            windowBrands[inWindow] = c.Pin.Brand;
-            list[start + pos] = c;
+            if (brandOf[pick] >= 0)
+            {
+                inWindow[brandOf[pick]]++;
+            }
+
+            list[start + pos] = remaining[pick];
             while (next < n && taken[next])
             {
                 next++;
             }
         }
 
-        // Candidates that were passed over (capped) now sit lower than the model put them.
-        for (var pos = 0; pos < n; pos++)
-        {
-            if (list[start + pos].ModelRank - start < pos)
-            {
-                list[start + pos].Effects |= TailEffects.Diversified;
-            }
-        }
+        MarkDemoted(list, start, end);
     }
 
     /// <summary>Maximal marginal relevance for the first <paramref name="depth"/> positions: each pick maximises
@@ -140,27 +161,19 @@ public static class Diversifier
             }
         }
 
-        for (var pos = 0; pos < n; pos++)
-        {
-            if (list[start + pos].ModelRank - start < pos)
-            {
-                list[start + pos].Effects |= TailEffects.Diversified;
-            }
-        }
+        MarkDemoted(list, start, end);
     }
 
-    private static int Count(string[] windowBrands, int filled, string brand)
+    /// <summary>Candidates placed lower than the model's order say so in their explanation.</summary>
+    private static void MarkDemoted(List<Candidate> list, int start, int end)
     {
-        var count = 0;
-        for (var i = 0; i < filled; i++)
+        for (var pos = start; pos < end; pos++)
         {
-            if (string.Equals(windowBrands[i], brand, StringComparison.OrdinalIgnoreCase))
+            if (list[pos].ModelRank < pos)
             {
-                count++;
+                list[pos].Effects |= TailEffects.Diversified;
             }
         }
-
-        return count;
     }
 
     private static bool Contains(IReadOnlyCollection<string> brands, string brand)
