@@ -31,6 +31,9 @@ public sealed class LoadOptions
     /// <summary>Before the load: time each Search stage for this many sequential queries (in-process host only).</summary>
     public int Breakdown { get; private set; }
 
+    /// <summary>Before the load: compare diversity modes on this many synthesized queries (in-process host only).</summary>
+    public int DiversityCheck { get; private set; }
+
     public static LoadOptions Parse(string[] args)
     {
         var o = new LoadOptions();
@@ -51,6 +54,7 @@ public sealed class LoadOptions
                 case "--target": o.Target = value; break;
                 case "--api-key": o.ApiKey = value; break;
                 case "--breakdown": o.Breakdown = Int(value); break;
+                case "--diversity-check": o.DiversityCheck = Int(value); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }

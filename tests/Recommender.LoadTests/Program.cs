@@ -105,6 +105,16 @@ if (o.Breakdown > 0 && app is not null)
     await Breakdown.RunAsync(app.Services, new VectorService.VectorServiceClient(vectorChannel.WithApiKey(serviceKeyForBreakdown!)), tenant, queries, o.Breakdown);
 }
 
+if (o.DiversityCheck > 0 && app is not null)
+{
+    using var vectorChannel = GrpcChannel.ForAddress(address);
+    await DiversityCheck.RunAsync(app.Services, new VectorService.VectorServiceClient(vectorChannel.WithApiKey(serviceKeyForBreakdown!)), tenant, catalog, o.DiversityCheck);
+    if (o.Seconds == 0)
+    {
+        return;
+    }
+}
+
 var report = await LoadRunner.RunAsync(client, queries, o);
 report.Print(o);
 
