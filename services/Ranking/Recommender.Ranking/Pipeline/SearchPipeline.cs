@@ -96,7 +96,7 @@ public sealed partial class SearchPipeline(
             throw ServiceRuleException.NotFound($"Pin '{request.PinId}' does not exist in tenant '{tenant}'.");
         }
 
-        var recommend = new RecommendRequest { Tenant = tenant, Limit = _options.CandidateCount + 1, WithVectors = _withVectors };
+        var recommend = new RecommendRequest { Tenant = tenant, Limit = Math.Min(_options.CandidateCount + 1, 1_000), WithVectors = _withVectors };
         recommend.PositiveIds.Add(request.PinId);
         var found = await vector.RecommendAsync(recommend, deadline: Deadline(deadline), cancellationToken: cancellationToken);
 
