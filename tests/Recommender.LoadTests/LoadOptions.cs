@@ -20,7 +20,8 @@ public sealed class LoadOptions
 
     public int Candidates { get; private set; } = 200;
 
-    public string Diversity { get; private set; } = "BrandCap";
+    /// <summary>Ranking:Diversity:Mode; empty = the service default.</summary>
+    public string Diversity { get; private set; } = "";
 
     public string[] Products { get; private set; } = [];
 

@@ -60,7 +60,7 @@ if (o.Target is null)
         ["Auth:Keys:1:Hash"] = ApiKeyHasher.Hash(serviceKey),
         ["Ranking:VectorApiKey"] = serviceKey,
         ["Intent:PrewarmTenants:0"] = tenant,
-        ["Ranking:Diversity:Mode"] = o.Diversity,
+        ["Ranking:Diversity:Mode"] = o.Diversity.Length > 0 ? o.Diversity : null,
     });
     builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
     builder.AddRecommenderDefaults();
