@@ -20,13 +20,20 @@ public sealed class LoadOptions
 
     public int Candidates { get; private set; } = 200;
 
-    public string Diversity { get; private set; } = "BrandCap";
+    /// <summary>Ranking:Diversity:Mode; empty = the service default.</summary>
+    public string Diversity { get; private set; } = "";
 
     public string[] Products { get; private set; } = [];
 
     public string? Target { get; private set; }
 
     public string? ApiKey { get; private set; }
+
+    /// <summary>Before the load: time each Search stage for this many sequential queries (in-process host only).</summary>
+    public int Breakdown { get; private set; }
+
+    /// <summary>Before the load: compare diversity modes on this many synthesized queries (in-process host only).</summary>
+    public int DiversityCheck { get; private set; }
 
     public static LoadOptions Parse(string[] args)
     {
@@ -47,6 +54,8 @@ public sealed class LoadOptions
                 case "--products": o.Products = value.Split(',', StringSplitOptions.RemoveEmptyEntries); break;
                 case "--target": o.Target = value; break;
                 case "--api-key": o.ApiKey = value; break;
+                case "--breakdown": o.Breakdown = Int(value); break;
+                case "--diversity-check": o.DiversityCheck = Int(value); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }

@@ -29,6 +29,7 @@ var tenant = "load";
 WebApplication? app = null;
 string address;
 string apiKey;
+string? serviceKeyForBreakdown = null;
 List<PinData> catalog;
 if (o.Target is null)
 {
@@ -37,6 +38,7 @@ if (o.Target is null)
     address = $"http://127.0.0.1:{port}";
     apiKey = ApiKeyHasher.NewKey();
     var serviceKey = ApiKeyHasher.NewKey();
+    serviceKeyForBreakdown = serviceKey;
     var dataPath = Path.Combine(Path.GetTempPath(), "recommender-load-" + Guid.NewGuid().ToString("N"));
     var builder = WebApplication.CreateBuilder();
     builder.Logging.ClearProviders();
@@ -58,7 +60,7 @@ if (o.Target is null)
         ["Auth:Keys:1:Hash"] = ApiKeyHasher.Hash(serviceKey),
         ["Ranking:VectorApiKey"] = serviceKey,
         ["Intent:PrewarmTenants:0"] = tenant,
-        ["Ranking:Diversity:Mode"] = o.Diversity,
+        ["Ranking:Diversity:Mode"] = o.Diversity.Length > 0 ? o.Diversity : null,
     });
     builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
     builder.AddRecommenderDefaults();
@@ -96,6 +98,22 @@ using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
     HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
 });
 var client = new RankingService.RankingServiceClient(apiKey.Length > 0 ? channel.WithApiKey(apiKey) : channel.CreateCallInvoker());
+
+if (o.Breakdown > 0 && app is not null)
+{
+    using var vectorChannel = GrpcChannel.ForAddress(address);
+    await Breakdown.RunAsync(app.Services, new VectorService.VectorServiceClient(vectorChannel.WithApiKey(serviceKeyForBreakdown!)), tenant, queries, o.Breakdown);
+}
+
+if (o.DiversityCheck > 0 && app is not null)
+{
+    using var vectorChannel = GrpcChannel.ForAddress(address);
+    await DiversityCheck.RunAsync(app.Services, new VectorService.VectorServiceClient(vectorChannel.WithApiKey(serviceKeyForBreakdown!)), tenant, catalog, o.DiversityCheck);
+    if (o.Seconds == 0)
+    {
+        return;
+    }
+}
 
 var report = await LoadRunner.RunAsync(client, queries, o);
 report.Print(o);

@@ -26,9 +26,14 @@ public sealed partial class SearchPipeline(
     IntentService intentService,
     Engagement.EngagementRecorder recorder,
     IOptions<RankingOptions> options,
+    IOptions<Tail.DiversityOptions> diversity,
     ILogger<SearchPipeline> logger)
 {
     private readonly RankingOptions _options = options.Value;
+
+    /// <summary>Vectors travel from the vector service only when MMR compares them (about 1 KB per candidate); the
+    /// embedded store already returns every hybrid hit's exact cosine.</summary>
+    private readonly bool _withVectors = diversity.Value.Mode == Tail.DiversityMode.Mmr;
     private readonly string _embedderVersion = embedder.ModelVersion();
 
     public async Task<RankingSearchResponse> SearchAsync(
@@ -54,7 +59,7 @@ public sealed partial class SearchPipeline(
             Filter = SearchFilterBuilder.Build(request.Filters, intent, parsed.Vocabulary),
             Limit = _options.CandidateCount,
             EmbedderVersion = _embedderVersion,
-            WithVectors = true,
+            WithVectors = _withVectors,
         };
         search.Dense.Add(query);
         var found = await vector.SearchAsync(search, deadline: Deadline(deadline), cancellationToken: cancellationToken);
@@ -93,7 +98,7 @@ public sealed partial class SearchPipeline(
             throw ServiceRuleException.NotFound($"Pin '{request.PinId}' does not exist in tenant '{tenant}'.");
         }
 
-        var recommend = new RecommendRequest { Tenant = tenant, Limit = _options.CandidateCount + 1, WithVectors = true };
+        var recommend = new RecommendRequest { Tenant = tenant, Limit = Math.Min(_options.CandidateCount + 1, 1_000), WithVectors = _withVectors };
         recommend.PositiveIds.Add(request.PinId);
         var found = await vector.RecommendAsync(recommend, deadline: Deadline(deadline), cancellationToken: cancellationToken);
 

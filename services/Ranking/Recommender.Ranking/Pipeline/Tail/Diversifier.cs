@@ -27,66 +27,90 @@ public static class Diversifier
     }
 
     /// <summary>Each position takes the best remaining candidate whose brand has fewer than <paramref name="cap"/> pins
-    /// in the current window; when every remaining candidate is capped, the best remaining one.</summary>
+    /// in the current window; when every remaining candidate is capped, the best remaining one. Brands are numbered
+    /// once, so a check is an array lookup.</summary>
     public static void BrandCap(List<Candidate> list, int start, int end, int cap, int window, IReadOnlyCollection<string> exemptBrands)
     {
         var n = end - start;
         var remaining = list.GetRange(start, n);
+        var brandIds = new Dictionary<string, int>(n, StringComparer.OrdinalIgnoreCase);
+        var brandOf = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            var brand = remaining[i].Pin.Brand;
+            if (brand.Length == 0 || Contains(exemptBrands, brand))
+            {
+                brandOf[i] = -1; // never capped
+                continue;
+            }
+
+            if (!brandIds.TryGetValue(brand, out var id))
+            {
+                brandIds[brand] = id = brandIds.Count;
+            }
+
+            brandOf[i] = id;
+        }
+
+        var inWindow = new int[brandIds.Count];
         var taken = new bool[n];
-        var windowBrands = new string[window];
         var next = 0; // first index not yet taken
+        var allCapped = false;
         for (var pos = 0; pos < n; pos++)
         {
-            var inWindow = pos % window;
-            var pick = -1;
-            for (var i = next; i < n; i++)
+            if (pos % window == 0)
             {
-                if (taken[i])
-                {
-                    continue;
-                }
+                Array.Clear(inWindow);
+                allCapped = false;
+            }
 
-                var brand = remaining[i].Pin.Brand;
-                if (brand.Length == 0 || Contains(exemptBrands, brand) || Count(windowBrands, inWindow, brand) < cap)
+            var pick = -1;
+            if (!allCapped)
+            {
+                for (var i = next; i < n; i++)
                 {
-                    pick = i;
-                    break;
+                    if (!taken[i] && (brandOf[i] < 0 || inWindow[brandOf[i]] < cap))
+                    {
+                        pick = i;
+                        break;
+                    }
                 }
             }
 
             if (pick < 0)
             {
+                // Counts only grow within a window: nothing becomes eligible again before the next one.
+                allCapped = true;
                 pick = next;
             }
 
             taken[pick] = true;
-            var c = remaining[pick];
-            windowBrands[inWindow] = c.Pin.Brand;
-            list[start + pos] = c;
+            if (brandOf[pick] >= 0)
+            {
+                inWindow[brandOf[pick]]++;
+            }
+
+            list[start + pos] = remaining[pick];
             while (next < n && taken[next])
             {
                 next++;
             }
         }
 
-        // Candidates that were passed over (capped) now sit lower than the model put them.
-        for (var pos = 0; pos < n; pos++)
-        {
-            if (list[start + pos].ModelRank - start < pos)
-            {
-                list[start + pos].Effects |= TailEffects.Diversified;
-            }
-        }
+        MarkDemoted(list, start, end);
     }
 
     /// <summary>Maximal marginal relevance for the first <paramref name="depth"/> positions: each pick maximises
-    /// lambda * relevance - (1 - lambda) * (highest cosine to an already picked pin), relevance being the score
-    /// scaled to [0, 1] within the segment.</summary>
+    /// lambda * relevance - (1 - lambda) * (highest cosine, floored at 0, to an already picked pin), relevance being the score
+    /// scaled to [0, 1] within the segment. The segment is in score order, so a candidate whose relevance is more than
+    /// (1 - lambda) / lambda below the best remaining one can never win a pick (cosines are at most 1): such candidates
+    /// are neither scored nor compared, which is exact and saves most dot products.</summary>
     public static void Mmr(List<Candidate> list, int start, int end, double lambda, int depth)
     {
         var n = end - start;
         var segment = list.GetRange(start, n);
-        double min = double.MaxValue, max = double.MinValue;
+        var min = segment[n - 1].Score;
+        var max = segment[0].Score;
         foreach (var c in segment)
         {
             min = Math.Min(min, c.Score);
@@ -94,21 +118,48 @@ public static class Diversifier
         }
 
         var range = max > min ? max - min : 1;
+        var relevance = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            relevance[i] = (segment[i].Score - min) / range;
+        }
+
+        var reach = lambda > 0 ? (1 - lambda) / lambda : double.MaxValue;
         var maxSim = new double[n];
         var taken = new bool[n];
         var picks = Math.Min(depth, n);
+        var next = 0; // first untaken index: the best remaining relevance (the segment is in score order)
+        var current = 0; // maxSim[i] is up to date for every i < current
         for (var pos = 0; pos < picks; pos++)
         {
+            var floor = relevance[next] - reach;
+            while (current < n && relevance[current] >= floor)
+            {
+                // A candidate entering reach: its similarity to every pick so far.
+                if (!taken[current] && segment[current].Vector is { } w)
+                {
+                    for (var p = 0; p < pos; p++)
+                    {
+                        if (list[start + p].Vector is { } picked && picked.Length == w.Length)
+                        {
+                            maxSim[current] = Math.Max(maxSim[current], TensorPrimitives.Dot(picked, w));
+                        }
+                    }
+                }
+
+                current++;
+            }
+
             var best = -1;
             var bestValue = double.MinValue;
-            for (var i = 0; i < n; i++)
+            for (var i = next; i < n && relevance[i] >= floor; i++)
             {
                 if (taken[i])
                 {
                     continue;
                 }
 
-                var value = (lambda * (segment[i].Score - min) / range) - ((1 - lambda) * maxSim[i]);
+                var value = (lambda * relevance[i]) - ((1 - lambda) * maxSim[i]);
                 if (value > bestValue)
                 {
                     bestValue = value;
@@ -119,48 +170,48 @@ public static class Diversifier
             taken[best] = true;
             var chosen = segment[best];
             list[start + pos] = chosen;
-            if (chosen.Vector is { } v)
+            while (next < n && taken[next])
             {
-                for (var i = 0; i < n; i++)
+                next++;
+            }
+
+            if (next >= n || chosen.Vector is not { } v)
+            {
+                continue;
+            }
+
+            // Only candidates within reach need their similarity to the new pick; the others get it on entering.
+            for (var i = next; i < current; i++)
+            {
+                if (!taken[i] && segment[i].Vector is { } w && w.Length == v.Length)
                 {
-                    if (!taken[i] && segment[i].Vector is { } w && w.Length == v.Length)
-                    {
-                        maxSim[i] = Math.Max(maxSim[i], TensorPrimitives.Dot(v, w));
-                    }
+                    maxSim[i] = Math.Max(maxSim[i], TensorPrimitives.Dot(v, w));
                 }
             }
         }
 
-        var pos2 = picks;
+        var rest = picks;
         for (var i = 0; i < n; i++)
         {
             if (!taken[i])
             {
-                list[start + pos2++] = segment[i];
+                list[start + rest++] = segment[i];
             }
         }
 
-        for (var pos = 0; pos < n; pos++)
-        {
-            if (list[start + pos].ModelRank - start < pos)
-            {
-                list[start + pos].Effects |= TailEffects.Diversified;
-            }
-        }
+        MarkDemoted(list, start, end);
     }
 
-    private static int Count(string[] windowBrands, int filled, string brand)
+    /// <summary>Candidates placed lower than the model's order say so in their explanation.</summary>
+    private static void MarkDemoted(List<Candidate> list, int start, int end)
     {
-        var count = 0;
-        for (var i = 0; i < filled; i++)
+        for (var pos = start; pos < end; pos++)
         {
-            if (string.Equals(windowBrands[i], brand, StringComparison.OrdinalIgnoreCase))
+            if (list[pos].ModelRank < pos)
             {
-                count++;
+                list[pos].Effects |= TailEffects.Diversified;
             }
         }
-
-        return count;
     }
 
     private static bool Contains(IReadOnlyCollection<string> brands, string brand)

@@ -12,7 +12,7 @@ public sealed class PaginationOptions
     [Range(1, 86_400)]
     public int SnapshotTtlSeconds { get; set; } = 600;
 
-    /// <summary>Most ranked lists kept per replica (the oldest go first); about 20-60 KB each at 200 candidates.</summary>
+    /// <summary>Most ranked lists kept per replica (the oldest go first); about 50-400 KB each at 200 candidates (pin data with descriptions).</summary>
     [Range(0, 1_000_000)]
-    public int MaxSnapshots { get; set; } = 5_000;
+    public int MaxSnapshots { get; set; } = 1_000;
 }

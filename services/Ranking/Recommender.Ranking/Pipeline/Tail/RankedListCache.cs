@@ -32,7 +32,10 @@ public sealed class RankedListCache(IOptions<PaginationOptions> options, TimePro
     private readonly long _ttlTicks = TimeSpan.FromSeconds(options.Value.SnapshotTtlSeconds).Ticks;
     private readonly int _max = options.Value.MaxSnapshots;
 
-    public int Count => _lists.Count;
+    private int _count;
+
+    /// <summary>Lists kept now (kept as a counter: ConcurrentDictionary.Count takes every lock).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     public void Add(RankedList list)
     {
@@ -43,20 +46,24 @@ public sealed class RankedListCache(IOptions<PaginationOptions> options, TimePro
 
         var now = time.GetUtcNow().UtcTicks;
         list.ExpiresAt = now + _ttlTicks;
-        _lists[list.QueryId] = list;
-        _order.Enqueue(list.QueryId);
+        if (_lists.TryAdd(list.QueryId, list))
+        {
+            Interlocked.Increment(ref _count);
+            _order.Enqueue(list.QueryId);
+        }
+
+        // Drop from the oldest end while over the bound or expired.
         while (_order.TryPeek(out var oldest))
         {
-            var full = _lists.Count > _max;
-            var expired = _lists.TryGetValue(oldest, out var l) && l.ExpiresAt <= now;
-            if (!full && !expired && _lists.ContainsKey(oldest))
+            var live = _lists.TryGetValue(oldest, out var l);
+            if (live && Volatile.Read(ref _count) <= _max && l!.ExpiresAt > now)
             {
                 break;
             }
 
-            if (_order.TryDequeue(out var id))
+            if (_order.TryDequeue(out var id) && _lists.TryRemove(id, out _))
             {
-                _lists.TryRemove(id, out _);
+                Interlocked.Decrement(ref _count);
             }
         }
     }

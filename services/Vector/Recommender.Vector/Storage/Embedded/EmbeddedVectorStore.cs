@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -162,7 +163,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             using var selection = segment.Select(CompiledFilter.Compile(query.Filter, _keywords), null);
             var denseHits = dense is null ? [] : segment.DenseTop(dense, selection, prefetch);
             var sparseHits = sparse is null ? [] : segment.SparseTop(sparse, selection, prefetch);
-            return Task.FromResult(Fuse(segment, denseHits, sparseHits, dense is not null, sparse is not null, query.Limit));
+            return Task.FromResult(Fuse(segment, denseHits, sparseHits, dense, sparse is not null, query.Limit));
         }
         finally
         {
@@ -262,10 +263,13 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             ? segment.VectorAt(entry.Slot).ToArray()
             : throw ServiceRuleException.NotFound($"Pin '{id}' was not found.");
 
+    /// <summary>Fuses the branches by reciprocal rank; every hybrid hit gets its exact cosine to the dense query, also
+    /// the pins only the sparse branch found (one dot product each), so callers need not fetch vectors for it.</summary>
     private static IReadOnlyList<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
-        bool hasDense, bool hasSparse, int limit)
+        float[]? denseQuery, bool hasSparse, int limit)
     {
+        var hasDense = denseQuery is not null;
         if (!(hasDense && hasSparse))
         {
             return (hasDense ? dense : sparse).Take(limit)
@@ -279,7 +283,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             .Select(f =>
             {
                 var id = f.Item.Entry.Point.Pin.Id;
-                return new SearchHit(segment.Materialize(f.Item.Entry), f.Score, denseScores.GetValueOrDefault(id), sparseScores.GetValueOrDefault(id));
+                var cosine = denseScores.TryGetValue(id, out var d) ? d : TensorPrimitives.Dot(segment.VectorAt(f.Item.Entry.Slot), denseQuery);
+                return new SearchHit(segment.Materialize(f.Item.Entry), f.Score, cosine, sparseScores.GetValueOrDefault(id));
             })
             .ToList();
     }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -279,7 +280,11 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             Interlocked.Increment(ref _clientFusions);
         }
 
-        return await HitsAsync(fused, denseScores.GetValueOrDefault, sparseScores.GetValueOrDefault, cancellationToken);
+        // Every hybrid hit gets its exact cosine (as in the embedded store), also pins only the sparse branch found:
+        // the fetched points carry their vectors.
+        return await HitsAsync(fused, denseScores.GetValueOrDefault, sparseScores.GetValueOrDefault, cancellationToken,
+            (id, point) => denseScores.TryGetValue(id, out var d) ? d
+                : point.Dense.Length == dense.Length ? TensorPrimitives.Dot(point.Dense, dense) : 0f);
     }
 
     /// <summary>Hybrid searches fused by Qdrant, and those fused here because Qdrant's branch order had ties
@@ -513,7 +518,8 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
     private static Ranked Rank(IEnumerable<ScoredPoint> points, int limit) => new(Canonical(points, limit));
 
     private async Task<IReadOnlyList<SearchHit>> HitsAsync(
-        Ranked ranked, Func<string, float> denseScore, Func<string, float> sparseScore, CancellationToken cancellationToken)
+        Ranked ranked, Func<string, float> denseScore, Func<string, float> sparseScore, CancellationToken cancellationToken,
+        Func<string, StoredPoint, float>? exactDense = null)
     {
         if (ranked.Items.Count == 0)
         {
@@ -527,7 +533,7 @@ public sealed partial class QdrantVectorStore : IVectorStore, IDisposable
             // A pin deleted between the query and the fetch is left out.
             if (points.TryGetValue(id, out var point))
             {
-                hits.Add(new SearchHit(point, score, denseScore(id), sparseScore(id)));
+                hits.Add(new SearchHit(point, score, exactDense?.Invoke(id, point) ?? denseScore(id), sparseScore(id)));
             }
         }
 

@@ -1,0 +1,150 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Options;
+using Recommender.Contracts;
+using Recommender.Embeddings;
+using Recommender.Ranking.Engagement;
+using Recommender.Ranking.Intent;
+using Recommender.Ranking.Pipeline;
+using Recommender.Ranking.Pipeline.Tail;
+
+namespace Recommender.Ranking.Benchmarks;
+
+/// <summary>
+/// Re-ranking cost per candidate: features + model score + rules + diversity (+ the first page's protos for
+/// <see cref="RankAndFirstPage"/>) over 200 candidates per query, 8 queries per invocation, on the committed Icecat
+/// sample (hashing-embedder vectors; candidates = the 200 nearest pins of each query). Results are per candidate
+/// (OperationsPerInvoke = 8 x 200).
+/// </summary>
+[MemoryDiagnoser]
+public class RerankBenchmarks
+{
+    private const int Candidates = 200;
+    private static readonly string[] Queries =
+    [
+        "toner cartridge", "usb cable under $20", "wireless mouse", "cheap laptop", "black ink not canon", "ups battery",
+        "hdmi cable", "notebook bag",
+    ];
+
+    private readonly List<(SearchContext Context, List<Candidate> Candidates, Candidate[] Original, float[][] Vectors)> _sets = [];
+    private RankingTail _tail = null!;
+    private FeatureExtractor _features = null!;
+    private IRankerModel _model = null!;
+
+    [Params(DiversityMode.None, DiversityMode.BrandCap, DiversityMode.Mmr)]
+    public DiversityMode Diversity { get; set; }
+
+    [Params(false, true)]
+    public bool Rules { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var pins = CatalogFileReader.Read(Path.Combine(AppContext.BaseDirectory, "SampleData", "icecat-sample.jsonl.gz"), "bench")
+            .Select((p, i) => p with { InStock = i % 20 != 0 }).ToList();
+        var embedder = new HashingEmbedder();
+        var vectors = pins.Select(p =>
+        {
+            var v = new float[embedder.Dimensions];
+            embedder.Embed(PinText.Of(p), v);
+            return v;
+        }).ToList();
+        var parser = new EmbeddedIntentParser(CatalogVocabulary.Build(pins), null);
+        foreach (var query in Queries)
+        {
+            var intent = parser.Parse(query);
+            var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
+            var tokens = TextTokenizer.Tokenize(text);
+            var q = new float[embedder.Dimensions];
+            embedder.Embed(text, q);
+            var top = Enumerable.Range(0, pins.Count)
+                .Select(i => (Index: i, Dot: System.Numerics.Tensors.TensorPrimitives.Dot(vectors[i], q)))
+                .OrderByDescending(x => x.Dot).Take(Candidates).ToList();
+            var candidates = top.Select((x, rank) =>
+            {
+                var title = TextTokenizer.Tokenize(pins[x.Index].Title);
+                var sparse = tokens.Count(title.Contains) * 2.5f;
+                return new Candidate(pins[x.Index], 1f / (60 + rank), x.Dot, sparse);
+            }).ToList();
+            _sets.Add((new SearchContext("bench", tokens, intent, "user-1"), candidates, candidates.ToArray(), top.Select(x => vectors[x.Index]).ToArray()));
+        }
+
+        var rules = new RankingRulesOptions();
+        if (Rules)
+        {
+            rules.Default = new RuleSet
+            {
+                BoostBrands = ["Brother", "Logitech"], BuryBrands = ["Xerox"], BoostCategories = ["Notebook"],
+                BoostPins = [pins[10].Id], BuryPins = [pins[20].Id], OutOfStock = OutOfStockMode.Bottom,
+                Pinned = [new PinnedPin { PinId = _sets[0].Candidates[50].Pin.Id, Position = 3 }],
+            };
+        }
+        else
+        {
+            rules.Default = new RuleSet { OutOfStock = OutOfStockMode.None };
+        }
+
+        var registry = new RankerRegistry();
+        _model = registry.Current;
+        _features = new FeatureExtractor(new PopularityCounter());
+        _tail = new RankingTail(
+            _features, registry, new BusinessRules(Options.Create(rules)),
+            Options.Create(new DiversityOptions { Mode = Diversity }),
+            new RankedListCache(Options.Create(new PaginationOptions { MaxSnapshots = 1_000 }), TimeProvider.System));
+    }
+
+    /// <summary>Features alone (FeatureExtractor, owned by the ranker work), to attribute the cost.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double Features()
+    {
+        double sum = 0;
+        foreach (var (context, candidates, original, vectors) in _sets)
+        {
+            _features.Extract(context, candidates);
+            sum += candidates[0].Features[0];
+        }
+
+        return sum;
+    }
+
+    /// <summary>The ordered list (what every page is cut from).</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public int Rank()
+    {
+        var n = 0;
+        foreach (var (context, candidates, original, vectors) in _sets)
+        {
+            Reset(candidates, original, vectors);
+            n += _tail.Rank(context, candidates, _model).Length;
+        }
+
+        return n;
+    }
+
+    /// <summary>What a first Search page costs in the tail: rank, keep the list, build 20 results with explanations.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public int RankAndFirstPage()
+    {
+        var n = 0;
+        foreach (var (context, candidates, original, vectors) in _sets)
+        {
+            Reset(candidates, original, vectors);
+            n += _tail.Finish(context, candidates, 0, 20, "fingerprint").Results.Count;
+        }
+
+        return n;
+    }
+
+    /// <summary>Puts back what a previous ranking changed (vectors dropped, effects, pinned pins moved).</summary>
+    private static void Reset(List<Candidate> candidates, Candidate[] original, float[][] vectors)
+    {
+        candidates.Clear();
+        candidates.AddRange(original);
+        for (var i = 0; i < original.Length; i++)
+        {
+            var c = original[i];
+            c.Vector = vectors[i];
+            c.Effects = TailEffects.None;
+            c.BoostDelta = c.BuryDelta = c.OutOfStockDelta = 0;
+        }
+    }
+}
