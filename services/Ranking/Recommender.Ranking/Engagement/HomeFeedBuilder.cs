@@ -35,6 +35,13 @@ public sealed class HomeFeedBuilder(
     {
         var userId = NullIfEmpty(request.UserId);
         var sessionId = NullIfEmpty(request.SessionId);
+        var fingerprint = $"{tenant}|home|{userId}|{sessionId}";
+        if (tail.Continue(request.PageToken, pageSize, fingerprint) is { } next)
+        {
+            // Later pages come from the list the first page ranked, so engagement in between cannot repeat or skip pins.
+            return next;
+        }
+
         var candidates = new Dictionary<string, Candidate>(StringComparer.Ordinal);
         var callDeadline = Deadline(deadline);
 
@@ -78,7 +85,6 @@ public sealed class HomeFeedBuilder(
             await AddSampleAsync(candidates, tenant, callDeadline, cancellationToken);
         }
 
-        var fingerprint = $"{tenant}|home|{userId}|{sessionId}";
         var offset = PageToken.Read(request.PageToken, fingerprint);
         var context = new SearchContext(tenant, [], null, userId, sessionId);
         return tail.Finish(context, candidates.Values.ToList(), offset, pageSize, fingerprint);
