@@ -84,8 +84,14 @@ public class RerankBenchmarks
         }
 
         var registry = new RankerRegistry();
+        if (Environment.GetEnvironmentVariable("RECOMMENDER_BENCH_RANKER") is { Length: > 0 } rankerPath)
+        {
+            // A trained LambdaRank artifact (e.g. artifacts/models/hd/ranker from `train`): the cost of the real trees.
+            registry.Swap(Recommender.Ranking.Model.RankerArtifact.Load(rankerPath));
+        }
+
         _model = registry.Current;
-        _features = new FeatureExtractor(new PopularityCounter());
+        _features = new FeatureExtractor(new EngagementState(Options.Create(new EngagementOptions())));
         _tail = new RankingTail(
             _features, registry, new BusinessRules(Options.Create(rules)),
             Options.Create(new DiversityOptions { Mode = Diversity }),

@@ -233,7 +233,7 @@ public sealed class LearningToRankTests : IDisposable
         var judged = Recommender.Embeddings.Training.CatalogFiles.ReadJudgments(judgmentsFile).GroupBy(j => j.QueryId).ToList();
         var random = new Random(5);
         var ids = titles.Keys.ToArray();
-        var extractor = new FeatureExtractor(new PopularityCounter());
+        var extractor = new FeatureExtractor(NoEngagement.Instance);
         List<RankingGroup> Build(string split, int count) => judged.Where(g => g.First().Split == split).Take(count).Select(g =>
         {
             var labels = g.GroupBy(j => j.ProductId).ToDictionary(x => x.Key, x => x.Average(j => j.Label));

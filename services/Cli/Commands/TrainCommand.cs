@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
+using Recommender.Cli.Evaluation;
 using Recommender.Cli.Training;
 using Recommender.Embeddings.Model;
 using Recommender.Embeddings.Training;
