@@ -60,6 +60,29 @@ public sealed class RankCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Rank_ModelsFolderWithEmbedder_SearchesWithThatEmbedder()
+    {
+        // A small real embedder, trained by the CLI itself on the sample, in the layout train --out writes.
+        var models = Path.Combine(_dir, "models");
+        var (trainCode, trainOutput) = await CliRun.InvokeAsync(
+            "train-embedder", "--products", CliRun.SampleProducts, "--out", Path.Combine(models, "embedder"),
+            "--buckets-log2", "12", "--dims", "32", "--epochs", "1");
+        Assert.True(trainCode == 0, trainOutput);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(models, "embedder", "manifest.json"), TestContext.Current.CancellationToken));
+        var version = manifest.RootElement.GetProperty("version").GetString()!;
+        var queries = Write("queries.jsonl", """{"query_id":"q1","query":"canon nb-6l battery","product_id":"icecat-1456527","label":3,"split":"val"}""");
+        var run = Path.Combine(_dir, "run.jsonl");
+
+        var (code, output) = await CliRun.InvokeAsync(
+            "rank", "--products", CliRun.SampleProducts, "--queries", queries, "--models", models, "--top", "10", "--out", run);
+
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain("No embedder at", output, StringComparison.Ordinal);
+        Assert.StartsWith(version + " (", RunFiles.ReadMetadata(run)!.Embedder, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(1, 10), RunFiles.ReadRun(run).Select(l => l.Rank));
+    }
+
+    [Fact]
     public async Task Rank_MissingProductsFile_FailsNamingTheFile()
     {
         var queries = Write("queries.jsonl", """{"query_id":"q1","query":"canon battery","product_id":"x","label":3,"split":"val"}""");

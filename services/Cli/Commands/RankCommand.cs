@@ -113,6 +113,8 @@ public static class RankCommand
         await using (var host = await InProcessSearchHost.StartAsync(settings, cancellationToken))
         {
             startSeconds = phase.Elapsed.TotalSeconds;
+            embedder = $"{host.EmbedderVersion} ({embedder})";
+            AnsiConsole.MarkupLineInterpolated($"Embedder: {embedder}.");
             phase.Restart();
             await Progress().StartAsync(async ctx =>
             {

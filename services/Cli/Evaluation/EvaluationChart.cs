@@ -6,7 +6,8 @@ namespace Recommender.Cli.Evaluation;
 
 /// <summary>
 /// A hand-written SVG: on the left, bars of NDCG@10 and recall@100 for the run and the BM25 baseline; on the right,
-/// the distribution of per-query NDCG@10 differences (run minus BM25) in bins of 0.1, losses red, wins green.
+/// the distribution of per-query NDCG@10 differences (run minus BM25) in bins of 0.1, losses red, ties grey (their own
+/// bar at 0), wins green.
 /// </summary>
 public static class EvaluationChart
 {
@@ -66,7 +67,7 @@ public static class EvaluationChart
     {
         const int left = 520;
         const int plotWidth = 400;
-        const int bins = 20;
+        const int bins = 21; // 10 bins of losses, the ties, 10 bins of wins
         var counts = new int[bins];
         int wins = 0, losses = 0, ties = 0;
         foreach (var d in scores.Select(s => s.NdcgDelta).Where(d => !double.IsNaN(d)))
@@ -74,17 +75,18 @@ public static class EvaluationChart
             if (Math.Abs(d) < 1e-9)
             {
                 ties++;
+                counts[10]++;
             }
             else if (d > 0)
             {
                 wins++;
+                counts[11 + Math.Clamp((int)Math.Ceiling(d * 10) - 1, 0, 9)]++;
             }
             else
             {
                 losses++;
+                counts[Math.Clamp((int)Math.Floor((d + 1) * 10), 0, 9)]++;
             }
-
-            counts[Math.Clamp((int)Math.Floor((d + 1) * 10), 0, bins - 1)]++;
         }
 
         var max = Math.Max(1, counts.Max());
@@ -93,15 +95,25 @@ public static class EvaluationChart
         for (var i = 0; i < bins; i++)
         {
             var h = counts[i] / (double)max * (Bottom - Top);
-            var colour = i < bins / 2 ? "#e53e3e" : "#38a169";
+            var (colour, label) = i switch
+            {
+                < 10 => ("#e53e3e", string.Create(CultureInfo.InvariantCulture, $"[{(i - 10) / 10.0:F1}, {(i - 9) / 10.0:F1})")),
+                10 => ("#a0aec0", "equal"),
+                _ => ("#38a169", string.Create(CultureInfo.InvariantCulture, $"({(i - 11) / 10.0:F1}, {(i - 10) / 10.0:F1}]")),
+            };
             svg.Append(CultureInfo.InvariantCulture,
-                $"<rect x=\"{left + (i * binWidth) + 1:F1}\" y=\"{Bottom - h:F1}\" width=\"{binWidth - 2:F1}\" height=\"{h:F1}\" fill=\"{colour}\"><title>[{(i - 10) / 10.0:F1}, {(i - 9) / 10.0:F1}): {counts[i]}</title></rect>\n");
+                $"<rect x=\"{left + (i * binWidth) + 1:F1}\" y=\"{Bottom - h:F1}\" width=\"{binWidth - 2:F1}\" height=\"{h:F1}\" fill=\"{colour}\"><title>{label}: {counts[i]}</title></rect>\n");
         }
 
         foreach (var tick in new[] { -1.0, -0.5, 0.0, 0.5, 1.0 })
         {
-            var x = left + ((tick + 1) / 2 * plotWidth);
-            Text(svg, (int)x, Bottom + 16, tick.ToString("0.0", CultureInfo.InvariantCulture), "middle", 11);
+            var slot = tick switch
+            {
+                < 0 => (tick + 1) * 10,
+                0 => 10.5,
+                _ => 11 + (tick * 10),
+            };
+            Text(svg, (int)(left + (slot * binWidth)), Bottom + 16, tick.ToString("0.0", CultureInfo.InvariantCulture), "middle", 11);
         }
 
         Text(svg, left + (plotWidth / 2), Bottom + 34, "per-query NDCG@10 of the run minus BM25", "middle", 12);

@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Recommender.Contracts.Ingestion.V1;
 using Recommender.Contracts.Ranking.V1;
 using Recommender.Contracts.Vector.V1;
+using Recommender.Embeddings;
 using Recommender.Ingestion;
 using Recommender.Ranking;
 using Recommender.Ranking.Intent;
@@ -51,6 +53,9 @@ public sealed class InProcessSearchHost : IAsyncDisposable
     public VectorService.VectorServiceClient Vector { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The version of the embedder the instance actually loaded (the hashing fallback says so).</summary>
+    public string EmbedderVersion => _app.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().ModelVersion();
 
     /// <summary>Starts the host. <paramref name="settings"/> override the defaults (e.g. Embeddings:ModelPath,
     /// Ranking:Model:Path, Ranking:CandidateCount).</summary>
