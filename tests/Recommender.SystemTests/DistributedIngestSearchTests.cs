@@ -43,7 +43,13 @@ public sealed class DistributedIngestSearchTests(DistributedSystem system) : ICl
         Assert.Contains("toner", titles[0], StringComparison.Ordinal);
         Assert.True(titles.Count(t => t.Contains("toner", StringComparison.Ordinal)) >= 8, string.Join("\n", titles));
         Assert.Equal(Enumerable.Range(1, 10), response.Results.Select(r => r.Position));
-        Assert.True(response.Results.Zip(response.Results.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+        // Results are in placement order: a pin placed below a lower-scored one says why (diversity, stock, pinned).
+        Assert.All(
+            response.Results.Zip(response.Results.Skip(1)).Where(p => p.First.Score < p.Second.Score),
+            p => Assert.True(
+                p.Second.Explanation.Any(e => e.Feature is "diversity" or "rule:out_of_stock")
+                || p.First.Explanation.Any(e => e.Feature == "rule:pinned"),
+                $"{p.Second.Pin.Id} scored above {p.First.Pin.Id} but was placed below it without saying why"));
         Assert.All(response.Results, r => Assert.NotEmpty(r.Explanation));
     }
 

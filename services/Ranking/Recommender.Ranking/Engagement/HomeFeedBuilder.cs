@@ -80,8 +80,10 @@ public sealed class HomeFeedBuilder(
             }
         }
 
-        if (candidates.Count == 0)
+        if (candidates.Count < _options.CandidateCount)
         {
+            // Too little engagement to fill a feed (a new tenant, or only a handful of popular pins): top up with a
+            // sample spread over the catalog's categories.
             await AddSampleAsync(candidates, tenant, callDeadline, cancellationToken);
         }
 
