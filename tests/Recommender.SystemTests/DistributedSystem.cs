@@ -15,7 +15,7 @@ public sealed class DistributedSystem : IAsyncLifetime
     public static readonly string[] Tenants =
     [
         "systest", "oversized", "bad-pins", "someone-else", "nobody", "kill-vector", "broker-restart", "poison-mix", "shop-a", "shop-b",
-        "engage-brand", "engage-kill", "engage-poison",
+        "engage-brand", "engage-kill", "engage-sigterm", "engage-poison",
     ];
 
     private readonly List<GrpcChannel> _channels = [];

@@ -118,12 +118,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM and wait: the host's graceful shutdown.</summary>
-    public async Task StopAsync(TimeSpan timeout)
+    /// <summary>The exit code of the last run, once it has exited.</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    /// <summary>SIGTERM and wait: the host's graceful shutdown. False when it did not exit within the timeout (it is
+    /// then killed).</summary>
+    public async Task<bool> StopAsync(TimeSpan timeout)
     {
         if (_process is not { HasExited: false } p)
         {
-            return;
+            return true;
         }
 
         Signals.Send(p.Id, Signals.Term);
@@ -131,11 +135,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         try
         {
             await p.WaitForExitAsync(cts.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             p.Kill(entireProcessTree: true);
             await p.WaitForExitAsync();
+            return false;
         }
     }
 
