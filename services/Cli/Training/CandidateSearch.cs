@@ -85,11 +85,12 @@ public sealed class CandidateSearch : IDisposable
         var filter = SearchFilterBuilder.Build(null, intent, _parser.Vocabulary).ToFilter();
         var hits = await _store.SearchAsync(
             new HybridQuery(Tenant, dense, SparseEncoder.EncodeQuery(tokens), filter, limit, _embedder.Version), cancellationToken);
-        var negated = intent.NegatedTerms.Select(t => TextTokenizer.Tokenize(t).ToArray()).Where(t => t.Length > 0).ToList();
+        var negated = NegatedTerms.Of(intent);
         var candidates = new List<Candidate>(hits.Count);
         foreach (var hit in hits)
         {
-            if (negated.Count > 0 && MentionsAny(hit.Point.Pin, negated))
+            var pin = hit.Point.Pin;
+            if (negated.Excludes(pin.Title, pin.Brand, pin.Colour))
             {
                 continue;
             }
@@ -100,13 +101,6 @@ public sealed class CandidateSearch : IDisposable
 
         _features.Extract(new SearchContext(Tenant, tokens, intent), candidates);
         return candidates;
-    }
-
-    private static bool MentionsAny(PinData pin, List<string[]> terms)
-    {
-        var words = TextTokenizer.Tokenize(pin.Title).Concat(TextTokenizer.Tokenize(pin.Brand)).Concat(TextTokenizer.Tokenize(pin.Colour))
-            .ToHashSet(StringComparer.Ordinal);
-        return terms.Any(t => t.All(words.Contains));
     }
 
     public void Dispose() => _store.Dispose();

@@ -98,7 +98,6 @@ public static class RankingServiceExtensions
         builder.Services.AddSingleton<FeatureExtractor>();
         builder.Services.AddSingleton<RankerRegistry>();
         builder.Services.AddSingleton<BusinessRules>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RankedListCache>();
         builder.Services.AddSingleton<RankerModelWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RankerModelWatcher>());

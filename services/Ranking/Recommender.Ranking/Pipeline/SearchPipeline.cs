@@ -64,9 +64,9 @@ public sealed partial class SearchPipeline(
         search.Dense.Add(query);
         var found = await vector.SearchAsync(search, deadline: Deadline(deadline), cancellationToken: cancellationToken);
 
-        var negated = intent.NegatedTerms.Select(t => TextTokenizer.Tokenize(t).ToArray()).Where(t => t.Length > 0).ToList();
+        var negated = NegatedTerms.Of(intent);
         var candidates = found.Results
-            .Where(r => negated.Count == 0 || !MentionsAny(r.Pin, negated))
+            .Where(r => !negated.Excludes(r.Pin.Title, r.Pin.Brand, r.Pin.Colour))
             .Select(r => ToCandidate(r, query))
             .ToList();
 
@@ -143,14 +143,6 @@ public sealed partial class SearchPipeline(
         }
 
         return new Candidate(pin, r.Score, dense, r.SparseScore) { Vector = vector };
-    }
-
-    /// <summary>True when the pin's title, brand or colour holds every word of some negated term.</summary>
-    private static bool MentionsAny(Contracts.Catalog.V1.Pin pin, List<string[]> terms)
-    {
-        var words = TextTokenizer.Tokenize(pin.Title).Concat(TextTokenizer.Tokenize(pin.Brand)).Concat(TextTokenizer.Tokenize(pin.Colour))
-            .ToHashSet(StringComparer.Ordinal);
-        return terms.Any(t => t.All(words.Contains));
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
