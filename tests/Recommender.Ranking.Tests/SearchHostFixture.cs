@@ -1,22 +1,11 @@
 using Recommender.ServiceDefaults.Security;
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Recommender.Contracts;
 using Recommender.Contracts.Ranking.V1;
 using Recommender.Contracts.Vector.V1;
-using Recommender.Embeddings;
 using Recommender.Ranking.Intent;
-using Recommender.ServiceDefaults.Hosting;
-using Recommender.ServiceDefaults.Messaging;
-using Recommender.Vector;
 
 namespace Recommender.Ranking.Tests;
 
@@ -52,16 +41,8 @@ public sealed class SearchHostFixture : IAsyncLifetime
     {
         Chat = await FakeChatServer.StartAsync();
         Chat.Answer = ContradictingAnswer;
-        var port = FreePort();
-        var address = $"http://127.0.0.1:{port}";
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
-            ["Messaging:Transport"] = "InMemory",
-            ["Vector:Backend"] = "Embedded",
-            ["Vector:Embedded:DataPath"] = _dataPath,
-            ["Ranking:VectorAddress"] = address,
             // Real API-key auth: the test's storefront key for the tenant, and the service key Ranking uses for Vector.
             ["Auth:Mode"] = "ApiKeys",
             ["Auth:Keys:0:Id"] = "e2e-storefront",
@@ -84,22 +65,13 @@ public sealed class SearchHostFixture : IAsyncLifetime
             ["Intent:Remote:Model"] = "qwen2.5-intent",
             // Generous for a loaded 2-core test machine; the tight 300 ms default is covered by RemoteIntentParserTests.
             ["Intent:Remote:TimeoutMs"] = "2000",
-        });
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        builder.AddRecommenderDefaults();
-        builder.AddVectorServices();
-        builder.AddRankingServices();
-        builder.AddRecommenderMessaging();
-        _app = builder.Build();
-        _app.MapRecommenderDefaults();
-        _app.MapVectorEndpoints();
-        _app.MapRankingEndpoints();
-        await _app.StartAsync();
+        };
+        (_app, var address) = await RankingTestHost.StartAsync(settings, _dataPath);
 
         Channel = GrpcChannel.ForAddress(address);
         Ranking = new RankingService.RankingServiceClient(Channel.WithApiKey(StorefrontKey));
         Vector = new VectorService.VectorServiceClient(Channel.WithApiKey(ServiceKey));
-        await SeedAsync();
+        await RankingTestHost.UpsertAsync(_app.Services, Vector, Tenant, Pins, 1);
 
         // Learn the tenant's vocabulary now rather than waiting for the background refresher's timer.
         await _app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(Tenant, CancellationToken.None);
@@ -128,36 +100,5 @@ public sealed class SearchHostFixture : IAsyncLifetime
         {
             Directory.Delete(_dataPath, recursive: true);
         }
-    }
-
-    private async Task SeedAsync()
-    {
-        var generator = _app!.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
-        var version = generator.ModelVersion();
-        foreach (var batch in Pins.Chunk(500))
-        {
-            var pins = batch.Select(p => p with { Tenant = Tenant, Version = 1 }).ToList();
-            var embeddings = await generator.GenerateAsync(pins.Select(PinText.Of));
-            var request = new UpsertRequest();
-            for (var i = 0; i < pins.Count; i++)
-            {
-                var sparse = SparseEncoder.EncodeDocument(TextTokenizer.Tokenize(PinText.Lexical(pins[i])));
-                var point = new VectorPoint { Pin = pins[i].ToProto(), EmbedderVersion = version, Sparse = new Contracts.Vector.V1.SparseVector() };
-                point.Dense.Add(embeddings[i].Vector.ToArray());
-                point.Sparse.Indices.Add(sparse.Indices.Select(x => (uint)x));
-                point.Sparse.Values.Add(sparse.Values);
-                request.Points.Add(point);
-            }
-
-            var response = await Vector.UpsertAsync(request);
-            Assert.Equal(pins.Count, response.Applied);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,22 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Recommender.Contracts;
 using Recommender.Contracts.Ranking.V1;
 using Recommender.Contracts.Vector.V1;
-using Recommender.Embeddings;
 using Recommender.Ranking.Intent;
-using Recommender.ServiceDefaults.Hosting;
-using Recommender.ServiceDefaults.Messaging;
 using Recommender.ServiceDefaults.Security;
-using Recommender.Vector;
 
 namespace Recommender.Ranking.Tests;
 
@@ -56,16 +45,8 @@ public abstract class TailHostFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var port = FreePort();
-        var address = $"http://127.0.0.1:{port}";
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
         var settings = new Dictionary<string, string?>
         {
-            ["Messaging:Transport"] = "InMemory",
-            ["Vector:Backend"] = "Embedded",
-            ["Vector:Embedded:DataPath"] = _dataPath,
-            ["Ranking:VectorAddress"] = address,
             ["Auth:Mode"] = "ApiKeys",
             ["Auth:Keys:0:Id"] = "plain-storefront",
             ["Auth:Keys:0:Tenant"] = Plain,
@@ -86,17 +67,7 @@ public abstract class TailHostFixture : IAsyncLifetime
             ["Ranking:Rules:Default:OutOfStock"] = "None",
         };
         Configure(settings);
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        builder.AddRecommenderDefaults();
-        builder.AddVectorServices();
-        builder.AddRankingServices();
-        builder.AddRecommenderMessaging();
-        _app = builder.Build();
-        _app.MapRecommenderDefaults();
-        _app.MapVectorEndpoints();
-        _app.MapRankingEndpoints();
-        await _app.StartAsync();
+        (_app, var address) = await RankingTestHost.StartAsync(settings, _dataPath);
 
         _channel = GrpcChannel.ForAddress(address);
         PlainRanking = new RankingService.RankingServiceClient(_channel.WithApiKey(PlainKey));
@@ -111,29 +82,8 @@ public abstract class TailHostFixture : IAsyncLifetime
     }
 
     /// <summary>Writes pins into a tenant through the vector Upsert RPC (version decides which write wins).</summary>
-    public async Task UpsertAsync(string tenant, IEnumerable<PinData> source, long version)
-    {
-        var generator = _app!.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
-        var embedderVersion = generator.ModelVersion();
-        foreach (var batch in source.Chunk(500))
-        {
-            var pins = batch.Select(p => p with { Tenant = tenant, Version = version }).ToList();
-            var embeddings = await generator.GenerateAsync(pins.Select(PinText.Of));
-            var request = new UpsertRequest();
-            for (var i = 0; i < pins.Count; i++)
-            {
-                var sparse = SparseEncoder.EncodeDocument(TextTokenizer.Tokenize(PinText.Lexical(pins[i])));
-                var point = new VectorPoint { Pin = pins[i].ToProto(), EmbedderVersion = embedderVersion, Sparse = new Contracts.Vector.V1.SparseVector() };
-                point.Dense.Add(embeddings[i].Vector.ToArray());
-                point.Sparse.Indices.Add(sparse.Indices.Select(x => (uint)x));
-                point.Sparse.Values.Add(sparse.Values);
-                request.Points.Add(point);
-            }
-
-            var response = await Vector.UpsertAsync(request);
-            Assert.Equal(pins.Count, response.Applied);
-        }
-    }
+    public Task UpsertAsync(string tenant, IEnumerable<PinData> source, long version) =>
+        RankingTestHost.UpsertAsync(_app!.Services, Vector, tenant, source, version);
 
     /// <summary>Every page of a search, following next_page_token.</summary>
     public static async Task<List<RankedPin>> AllPagesAsync(RankingService.RankingServiceClient client, string query, int pageSize)
@@ -165,13 +115,6 @@ public abstract class TailHostFixture : IAsyncLifetime
         }
 
         GC.SuppressFinalize(this);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
