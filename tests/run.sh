@@ -52,5 +52,11 @@ if [ -f deploy/validate.sh ]; then
   if bash deploy/validate.sh --skip-dotnet 2>&1 | tee "$LOG_DIR/deploy.log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 fi
 
+if [ "${t_fail:-0}" -gt 0 ]; then
+  # Repeat each failed test with the first lines of its message next to the final line, where a truncated CI log
+  # still shows it.
+  echo "== failed tests"
+  grep -A4 -E "^failed " "$LOG_DIR/test.log" | grep -vE "^[[:space:]]+from " | head -60
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
