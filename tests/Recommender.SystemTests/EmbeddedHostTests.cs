@@ -12,7 +12,7 @@ namespace Recommender.SystemTests;
 public sealed class EmbeddedHostTests : IAsyncLifetime
 {
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "recommender-embedded-" + Guid.NewGuid().ToString("N"));
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private ServiceProcess _host = null!;
 
     public ValueTask InitializeAsync()
@@ -35,7 +35,7 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
 
         Assert.Equal(5, first.GetProperty("results").GetArrayLength());
         await WaitForCountAsync(3000, ct);
-        var loaded = await WaitForResultsAsync("/v1/search?query=hp%20toner&pageSize=5", TimeSpan.FromSeconds(5), ct);
+        var loaded = await WaitForResultsAsync("/v1/search?query=hp%20toner&pageSize=5", TimeSpan.FromSeconds(30), ct);
         Assert.Contains("Sample catalog: 3000 pins published", _host.Log, StringComparison.Ordinal);
 
         await _host.StopAsync(TimeSpan.FromSeconds(20));
@@ -127,7 +127,8 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
         var vector = new Contracts.Vector.V1.VectorService.VectorServiceClient(channel);
         var watch = Stopwatch.StartNew();
         long seen = 0;
-        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        // Seeding 3,000 pins takes a few seconds on a quiet machine; the bound is for a loaded CI box.
+        while (watch.Elapsed < TimeSpan.FromSeconds(120))
         {
             seen = (await vector.GetCollectionInfoAsync(new Contracts.Vector.V1.CollectionInfoRequest { Tenant = "default" }, cancellationToken: ct)).Count;
             if (seen == count)

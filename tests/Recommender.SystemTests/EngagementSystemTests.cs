@@ -53,7 +53,7 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
         {
             after = await ranking.SearchAsync(request, cancellationToken: ct);
         }
-        while (MeanPosition(after, unclicked) >= MeanPosition(before, unclicked) && watch.Elapsed < TimeSpan.FromSeconds(10));
+        while (MeanPosition(after, unclicked) >= MeanPosition(before, unclicked) && watch.Elapsed < TimeSpan.FromSeconds(30));
 
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{brand}: unclicked pins' mean position {MeanPosition(before, unclicked):F1} -> {MeanPosition(after, unclicked):F1} after {watch.ElapsedMilliseconds} ms");
@@ -202,7 +202,7 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
     public async Task Health_BrokerStopped_RankingNotReadyUntilItIsBack()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var ready = new Uri(system.Ranking.HttpAddress, "/health/ready");
         Assert.True((await http.GetAsync(ready, ct)).IsSuccessStatusCode);
 
