@@ -34,6 +34,7 @@ public sealed class TrainCommandTests : IDisposable
         using var ranker = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(models, "ranker", "manifest.json"), TestContext.Current.CancellationToken));
         var version = ranker.RootElement.GetProperty("version").GetString()!;
         Assert.StartsWith("lgbm-", version, StringComparison.Ordinal);
+        Assert.Equal("2", ranker.RootElement.GetProperty("parameters").GetProperty("folds").GetString()); // cross-fitted by default
 
         var run = Path.Combine(_dir, "run.jsonl");
         var (rankCode, rankOutput) = await CliRun.InvokeAsync(

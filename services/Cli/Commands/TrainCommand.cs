@@ -37,11 +37,12 @@ public static class TrainCommand
         var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
         var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
         var rankerShare = new Option<double>("--ranker-share") { Description = "Share of the train queries held out of the embedder's training and used to fit the ranker (the embedder would otherwise have seen them: leaked semantic scores).", DefaultValueFactory = _ => 0.5 };
+        var folds = new Option<int>("--folds") { Description = "Cross-fitting: the train queries are split into this many folds; each fold's candidates and features come from an embedder trained on the other folds, so the ranker fits on all train queries with honest semantic scores, and the served embedder learns from all of them. 1 = one embedder on the train queries outside --ranker-share.", DefaultValueFactory = _ => 2 };
         var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 200 };
         var cache = new Option<string?>("--features-cache") { Description = "Tuning aid: reuse (or write) the retrieved candidates and features in this file; it holds labels, keep it under artifacts/." };
         var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
         {
-            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare,
+            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare, folds,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.Guard(async () =>
         {
@@ -73,11 +74,21 @@ public static class TrainCommand
 
             var sets = judgmentFiles.Select(JudgmentSources.Read).ToList();
             var share = parse.GetValue(rankerShare);
-            var queries = RankerTraining.Queries(sets)
-                .Where(q => q.Split != "train" || RankerTraining.ForRanker(q.QueryId, share))
-                .ToList();
+            var foldCount = parse.GetValue(folds);
+            if (foldCount < 1 || foldCount > 10)
+            {
+                throw new ArgumentException($"--folds must be between 1 and 10 (got {foldCount}).");
+            }
+
+            var existingEmbedder = parse.GetValue(embedder);
+            var trainJudgments = sets.SelectMany(s => s.Judgments).Where(j => j.Split == "train").ToList();
+            var plan = TrainingPlan.Create(RankerTraining.Queries(sets), trainJudgments, existingEmbedder is null ? foldCount : 1, share);
+            var queries = plan.SelectMany(p => p.Queries).ToList();
             AnsiConsole.MarkupLine($"[bold]{catalog.Count:N0}[/] products, [bold]{queries.Count(q => q.Split == "train"):N0}[/] train and " +
-                $"[bold]{queries.Count(q => q.Split == "val"):N0}[/] val queries (ranker share of train {share:P0}; the embedder learns from the rest) from {judgmentFiles.Count} judgment file(s).");
+                $"[bold]{queries.Count(q => q.Split == "val"):N0}[/] val queries from {judgmentFiles.Count} judgment file(s); " +
+                (plan.Count > 1
+                    ? $"{plan.Count - 1} folds: each fold's features from an embedder that did not see its queries, the served embedder from all of them."
+                    : $"ranker share of train {share:P0}, the embedder learns from the rest."));
 
             var embedderDir = Path.Combine(outDir, "embedder");
             var rankerDir = Path.Combine(outDir, "ranker");
@@ -89,57 +100,79 @@ public static class TrainCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
                 .StartAsync(async ctx =>
                 {
-                    var embedTask = ctx.AddTask("embedder", maxValue: Math.Max(1, parse.GetValue(embedderEpochs)));
-                    var indexTask = ctx.AddTask("index products", maxValue: catalog.Count);
+                    var epochs = Math.Max(1, parse.GetValue(embedderEpochs));
+                    var embedTask = ctx.AddTask("embedder", maxValue: epochs * plan.Count);
+                    var indexTask = ctx.AddTask("index products", maxValue: catalog.Count * plan.Count);
                     var retrieveTask = ctx.AddTask("candidates + features", maxValue: queries.Count);
                     var rankTask = ctx.AddTask("LambdaRank", maxValue: 1);
                     rankTask.IsIndeterminate = true;
 
-                    var t0 = Stopwatch.GetTimestamp();
-                    if (parse.GetValue(embedder) is { } existing)
-                    {
-                        CopyDirectory(existing, embedderDir);
-                        embedTask.Value = embedTask.MaxValue;
-                    }
-                    else
-                    {
-                        var all = sets.SelectMany(s => s.Judgments).Where(j => j.Split == "train" && !RankerTraining.ForRanker(j.QueryId, share)).ToList();
-                        TrainEmbedderCommand.Train(catalog, sources, all, embedderDir,
-                            new EmbedderSettings { Epochs = parse.GetValue(embedderEpochs) },
-                            _ => embedTask.Increment(1), _ => { }, cancellationToken);
-                    }
-
-                    embedTask.Value = embedTask.MaxValue;
-                    embedderSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-
-                    t0 = Stopwatch.GetTimestamp();
                     var limit = parse.GetValue(candidates);
                     var cacheFile = parse.GetValue(cache);
-                    if (cacheFile is not null && File.Exists(cacheFile) && RankerTraining.LoadCache(cacheFile) is { } cached)
+                    var cached = cacheFile is not null && File.Exists(cacheFile) ? RankerTraining.LoadCache(cacheFile) : null;
+                    foreach (var pass in plan)
+                    {
+                        // The served embedder (the last pass) is always trained; fold embedders only when features are
+                        // not taken from the cache.
+                        var dir = pass.Served ? embedderDir : Path.Combine(Path.GetTempPath(), "recommender-train-" + Guid.NewGuid().ToString("N"));
+                        try
+                        {
+                            var t0 = Stopwatch.GetTimestamp();
+                            if (existingEmbedder is not null)
+                            {
+                                CopyDirectory(existingEmbedder, dir);
+                                embedTask.Increment(epochs);
+                            }
+                            else if (pass.Served || cached is null)
+                            {
+                                TrainEmbedderCommand.Train(catalog, sources, pass.EmbedderJudgments, dir,
+                                    new EmbedderSettings { Epochs = epochs }, _ => embedTask.Increment(1), _ => { }, cancellationToken);
+                            }
+                            else
+                            {
+                                embedTask.Increment(epochs);
+                            }
+
+                            embedderSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                            t0 = Stopwatch.GetTimestamp();
+                            if (cached is not null)
+                            {
+                                indexTask.Increment(catalog.Count);
+                                continue;
+                            }
+
+                            using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(dir), n => indexTask.Increment(n), cancellationToken);
+                            await Parallel.ForEachAsync(pass.Queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                                async (query, ct) =>
+                                {
+                                    var found = await search.CandidatesAsync(query.Query, limit, ct);
+                                    rows.Add(RankerTraining.ToRows(query, found));
+                                    retrieveTask.Increment(1);
+                                });
+                            retrievalSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                        }
+                        finally
+                        {
+                            if (!pass.Served && Directory.Exists(dir))
+                            {
+                                Directory.Delete(dir, recursive: true);
+                            }
+                        }
+                    }
+
+                    if (cached is not null)
                     {
                         cached.ForEach(rows.Add);
                         retrieveTask.Value = retrieveTask.MaxValue;
                     }
-                    else
+                    else if (cacheFile is not null)
                     {
-                        using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(embedderDir), n => indexTask.Increment(n), cancellationToken);
-                        await Parallel.ForEachAsync(queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-                            async (query, ct) =>
-                            {
-                                var found = await search.CandidatesAsync(query.Query, limit, ct);
-                                rows.Add(RankerTraining.ToRows(query, found));
-                                retrieveTask.Increment(1);
-                            });
-                        if (cacheFile is not null)
-                        {
-                            RankerTraining.SaveCache(cacheFile, rows.ToList());
-                        }
+                        RankerTraining.SaveCache(cacheFile, rows.ToList());
                     }
 
+                    embedTask.Value = embedTask.MaxValue;
                     indexTask.Value = indexTask.MaxValue;
-                    retrievalSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-
-                    t0 = Stopwatch.GetTimestamp();
+                    var t1 = Stopwatch.GetTimestamp();
                     var ordered = rows.OrderBy(r => r.Dataset, StringComparer.Ordinal).ThenBy(r => r.QueryId, StringComparer.Ordinal).ToList();
                     AnsiConsole.MarkupLine($"Candidates and features of {ordered.Count:N0} queries in {retrievalSeconds:F0} s.");
                     var depth = parse.GetValue(trainDepth);
@@ -161,11 +194,11 @@ public static class TrainCommand
                     var parameters = LambdaRankTrainer.Train(ml, train, RankingFeature.Count, options).Model;
                     var coverRows = train.Where((_, i) => i % 10 == 0).SelectMany(g => g.Features);
                     var full = LambdaRankTrainer.Export(parameters, coverRows);
-                    AnsiConsole.MarkupLine($"LambdaRank: {full.Trees.Count} trees on {train.Sum(g => g.Grades.Length):N0} rows of {train.Count:N0} queries in {Stopwatch.GetElapsedTime(t0).TotalSeconds:F0} s.");
+                    AnsiConsole.MarkupLine($"LambdaRank: {full.Trees.Count} trees on {train.Sum(g => g.Grades.Length):N0} rows of {train.Count:N0} queries in {Stopwatch.GetElapsedTime(t1).TotalSeconds:F0} s.");
                     var (bestTrees, bestNdcg) = RankerTraining.BestPrefix(full, ordered, "val", 10);
                     var ensemble = full.Take(Math.Max(1, bestTrees));
                     AnsiConsole.MarkupLine($"Early stopping on val: {bestTrees} of {full.Trees.Count} trees (val NDCG@10 {bestNdcg:F4}).");
-                    rankerSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                    rankerSeconds = Stopwatch.GetElapsedTime(t1).TotalSeconds;
                     var metrics = RankerTraining.Evaluate(ordered, "val", "ltr", RankerTraining.Scorer(new TreeEnsembleRanker("eval", ensemble)));
                     rankerManifest = RankerArtifact.Save(rankerDir, ensemble, new RankerManifest
                     {
@@ -187,7 +220,8 @@ public static class TrainCommand
                             ["min_leaf"] = options.MinRowsPerLeaf.ToString(CultureInfo.InvariantCulture),
                             ["gains"] = string.Join(",", options.Gains),
                             ["candidates"] = limit.ToString(CultureInfo.InvariantCulture),
-                            ["ranker_share"] = share.ToString(CultureInfo.InvariantCulture),
+                            ["ranker_share"] = plan.Count > 1 ? "1" : share.ToString(CultureInfo.InvariantCulture),
+                            ["folds"] = (plan.Count > 1 ? plan.Count - 1 : 1).ToString(CultureInfo.InvariantCulture),
                             ["train_groups"] = train.Count.ToString(CultureInfo.InvariantCulture),
                             ["val_groups"] = val.Count.ToString(CultureInfo.InvariantCulture),
                         },
