@@ -33,6 +33,7 @@ public class RerankBenchmarks
     private RankingTail _tail = null!;
     private FeatureExtractor _features = null!;
     private IRankerModel _model = null!;
+    private List<(Candidate[] Sorted, float[][] Vectors)>? _sorted;
 
     [Params(DiversityMode.None, DiversityMode.BrandCap, DiversityMode.Mmr)]
     public DiversityMode Diversity { get; set; }
@@ -142,6 +143,78 @@ public class RerankBenchmarks
         }
 
         return sum;
+    }
+
+    /// <summary>The model alone, one candidate at a time (<see cref="IRankerModel.Score"/>) over the extracted features.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double ScoreEach()
+    {
+        double sum = 0;
+        foreach (var (_, candidates, _, _) in _sets)
+        {
+            foreach (var c in candidates)
+            {
+                sum += _model.Score(c.Features.Values);
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>The model alone, each query's candidates in one call (what <see cref="RankingTail"/> does).</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double ScoreBatch()
+    {
+        double sum = 0;
+        foreach (var (_, candidates, _, _) in _sets)
+        {
+            RankingTail.Score(_model, candidates);
+            sum += candidates[0].Score;
+        }
+
+        return sum;
+    }
+
+    /// <summary>MMR alone (default lambda and depth) over each query's candidates in model order.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public int MmrOnly() => Mmr(previous: false);
+
+    /// <summary>MMR as it was before lazy similarity updates, for comparison.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public int MmrPrevious() => Mmr(previous: true);
+
+    private int Mmr(bool previous)
+    {
+        var defaults = new DiversityOptions();
+        _sorted ??= _sets.Select(s =>
+        {
+            RankingTail.Score(_model, s.Candidates);
+            var order = Enumerable.Range(0, s.Candidates.Count).OrderByDescending(i => s.Candidates[i].Score).ToArray();
+            return (order.Select(i => s.Candidates[i]).ToArray(), order.Select(i => s.Vectors[i]).ToArray());
+        }).ToList();
+        var n = 0;
+        foreach (var (sorted, vectors) in _sorted)
+        {
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                sorted[i].Vector = vectors[i];
+                sorted[i].ModelRank = i;
+            }
+
+            var list = sorted.ToList();
+            if (previous)
+            {
+                PreviousMmr.Mmr(list, 0, list.Count, defaults.Lambda, defaults.MmrDepth);
+            }
+            else
+            {
+                Diversifier.Mmr(list, 0, list.Count, defaults.Lambda, defaults.MmrDepth);
+            }
+
+            n += list[1].Pin.Id.Length;
+        }
+
+        return n;
     }
 
     /// <summary>The ordered list (what every page is cut from).</summary>

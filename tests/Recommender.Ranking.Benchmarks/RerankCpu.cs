@@ -39,6 +39,31 @@ internal static class RerankCpu
                     }
 
                     var features = Time(() => bench.Features(), rounds, out _);
+                    if (diversity == DiversityMode.None && !rules)
+                    {
+                        // Interleaved, so both see the same load.
+                        var each = new List<double>();
+                        var batch = new List<double>();
+                        for (var i = 0; i < 5; i++)
+                        {
+                            each.Add(Median(() => bench.ScoreEach(), rounds));
+                            batch.Add(Median(() => bench.ScoreBatch(), rounds));
+                        }
+
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"model {model}: Score one at a time {each.Min():F3} us, ScoreBatch {batch.Min():F3} us per candidate (best of 5 medians)"));
+                        var mmr = new List<double>();
+                        var mmrBefore = new List<double>();
+                        for (var i = 0; i < 5; i++)
+                        {
+                            mmr.Add(Median(() => bench.MmrOnly(), rounds));
+                            mmrBefore.Add(Median(() => bench.MmrPrevious(), rounds));
+                        }
+
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"model {model}: MMR {mmr.Min():F3} us, previous MMR {mmrBefore.Min():F3} us per candidate (best of 5 medians)"));
+                    }
+
                     var rank = Time(() => bench.Rank(), rounds, out _);
                     var page = Time(() => bench.RankAndFirstPage(), rounds, out var bytes);
                     var name = model == BenchRanker.Linear ? "linear" : bench.ModelSource;
@@ -49,6 +74,21 @@ internal static class RerankCpu
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+    }
+
+    private static double Median(Func<double> invoke, int rounds)
+    {
+        var samples = new double[rounds];
+        invoke();
+        for (var i = 0; i < rounds; i++)
+        {
+            var start = ThreadCpuClock.NowMicroseconds();
+            invoke();
+            samples[i] = (ThreadCpuClock.NowMicroseconds() - start) / PerInvoke;
+        }
+
+        Array.Sort(samples);
+        return samples[rounds / 2];
     }
 
     private static string Time(Func<double> invoke, int rounds, out double bytesPerCandidate)
