@@ -183,6 +183,43 @@ public class RerankBenchmarks
     [Benchmark(OperationsPerInvoke = 8 * Candidates)]
     public int MmrPrevious() => Mmr(previous: true);
 
+    /// <summary>Part of the first page: 20 pins to protos per query.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double PageProtos()
+    {
+        double n = 0;
+        foreach (var (_, _, original, _) in _sets)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                n += original[i].Pin.ToProto().Attributes.Count;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Part of the first page: 20 explanations per query.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double PageExplanations()
+    {
+        Span<double> contributions = stackalloc double[RankingFeature.Count];
+        double n = 0;
+        foreach (var (_, _, original, _) in _sets)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                _model.Explain(original[i].Features.Values, contributions);
+                n += contributions[0];
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Benchmark methods as <see cref="Func{Double}"/> for <see cref="RerankCpu"/>.</summary>
+    public double MmrOnlyValue() => MmrOnly();
+
     private int Mmr(bool previous)
     {
         var defaults = new DiversityOptions();

@@ -4,20 +4,22 @@ using Recommender.Ranking.Pipeline.Tail;
 namespace Recommender.Ranking.Benchmarks;
 
 /// <summary>
-/// <see cref="RerankBenchmarks"/> without BenchmarkDotNet: each variant's methods are invoked <c>rounds</c> times after a
-/// warm-up and timed by the thread's CPU clock (<see cref="ThreadCpuClock"/>), which does not count time the thread
-/// spent descheduled. Prints the median and minimum per candidate and the bytes allocated per candidate.
+/// <see cref="RerankBenchmarks"/> without BenchmarkDotNet: each variant's methods are timed by the thread's CPU clock
+/// (<see cref="ThreadCpuClock"/>, which does not count time the thread spent descheduled) as the median of
+/// <c>rounds</c> invocations, in 5 interleaved passes so every method sees the same load; the best pass is printed,
+/// per candidate, with the bytes <see cref="RerankBenchmarks.RankAndFirstPage"/> allocates per candidate.
 /// </summary>
 internal static class RerankCpu
 {
     private const int PerInvoke = 8 * 200;
+    private const int Passes = 5;
 
     public static void Run(int rounds, string loadAverage, BenchRanker[] models)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RerankBenchmarks by thread CPU time, {rounds} rounds per method; {Environment.ProcessorCount} cores, load average {loadAverage} at start"));
-        Console.WriteLine("| model | diversity | rules | Features median (min) | Rank median (min) | RankAndFirstPage median (min) | allocated/candidate (page) |");
-        Console.WriteLine("|---|---|---|---:|---:|---:|---:|");
+            $"RerankBenchmarks by thread CPU time: best of {Passes} interleaved medians of {rounds} invocations, us per candidate; {Environment.ProcessorCount} cores, load average {loadAverage} at start"));
+        Console.WriteLine("| model | diversity | rules | Features | model score | diversity alone | Rank | RankAndFirstPage | allocated (page) | page protos | page explanations |");
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var first = true;
         foreach (var model in models)
         {
@@ -38,37 +40,31 @@ internal static class RerankCpu
                         first = false;
                     }
 
-                    var features = Time(() => bench.Features(), rounds, out _);
-                    if (diversity == DiversityMode.None && !rules)
+                    Func<double>[] methods =
+                    [
+                        bench.Features, bench.ScoreBatch,
+                        diversity == DiversityMode.Mmr ? bench.MmrOnlyValue : () => 0,
+                        () => bench.Rank(), () => bench.RankAndFirstPage(), bench.PageProtos, bench.PageExplanations,
+                    ];
+                    var best = Enumerable.Repeat(double.MaxValue, methods.Length).ToArray();
+                    for (var pass = 0; pass < Passes; pass++)
                     {
-                        // Interleaved, so both see the same load.
-                        var each = new List<double>();
-                        var batch = new List<double>();
-                        for (var i = 0; i < 5; i++)
+                        for (var m = 0; m < methods.Length; m++)
                         {
-                            each.Add(Median(() => bench.ScoreEach(), rounds));
-                            batch.Add(Median(() => bench.ScoreBatch(), rounds));
+                            best[m] = Math.Min(best[m], Median(methods[m], rounds));
                         }
-
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"model {model}: Score one at a time {each.Min():F3} us, ScoreBatch {batch.Min():F3} us per candidate (best of 5 medians)"));
-                        var mmr = new List<double>();
-                        var mmrBefore = new List<double>();
-                        for (var i = 0; i < 5; i++)
-                        {
-                            mmr.Add(Median(() => bench.MmrOnly(), rounds));
-                            mmrBefore.Add(Median(() => bench.MmrPrevious(), rounds));
-                        }
-
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"model {model}: MMR {mmr.Min():F3} us, previous MMR {mmrBefore.Min():F3} us per candidate (best of 5 medians)"));
                     }
 
-                    var rank = Time(() => bench.Rank(), rounds, out _);
-                    var page = Time(() => bench.RankAndFirstPage(), rounds, out var bytes);
+                    var allocated = GC.GetAllocatedBytesForCurrentThread();
+                    for (var i = 0; i < rounds; i++)
+                    {
+                        bench.RankAndFirstPage();
+                    }
+
+                    var bytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)(rounds * PerInvoke);
                     var name = model == BenchRanker.Linear ? "linear" : bench.ModelSource;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {name} | {diversity} | {(rules ? "yes" : "no")} | {features} | {rank} | {page} | {bytes:F0} B |"));
+                        $"| {name} | {diversity} | {(rules ? "yes" : "no")} | {best[0]:F2} | {best[1]:F2} | {(diversity == DiversityMode.Mmr ? best[2].ToString("F2", CultureInfo.InvariantCulture) : "")} | {best[3]:F2} | {best[4]:F2} | {bytes:F0} B | {best[5]:F2} | {best[6]:F2} |"));
                 }
             }
         }
@@ -89,26 +85,5 @@ internal static class RerankCpu
 
         Array.Sort(samples);
         return samples[rounds / 2];
-    }
-
-    private static string Time(Func<double> invoke, int rounds, out double bytesPerCandidate)
-    {
-        for (var i = 0; i < Math.Max(5, rounds / 4); i++)
-        {
-            invoke();
-        }
-
-        var samples = new double[rounds];
-        var allocated = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < rounds; i++)
-        {
-            var start = ThreadCpuClock.NowMicroseconds();
-            invoke();
-            samples[i] = (ThreadCpuClock.NowMicroseconds() - start) / PerInvoke;
-        }
-
-        bytesPerCandidate = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)(rounds * PerInvoke);
-        Array.Sort(samples);
-        return string.Create(CultureInfo.InvariantCulture, $"{samples[rounds / 2]:F2} ({samples[0]:F2}) us");
     }
 }

@@ -36,6 +36,35 @@ public sealed class RerankEquivalenceTests
     }
 
     [Fact]
+    public void Explain_TrainedEnsemble_EqualsPathAttributionOverTheStoredTrees()
+    {
+        var train = LearningToRankTests.Synthetic(seed: 10, groups: 80);
+        var data = LambdaRankTrainer.Export(
+            LambdaRankTrainer.Train(new MLContext(seed: 1), train, RankingFeature.Count, SmallModel).Model, train.SelectMany(g => g.Features));
+        var ranker = new TreeEnsembleRanker("t", data);
+        var actual = new double[RankingFeature.Count];
+        foreach (var row in train.SelectMany(g => g.Features).Take(100).Select(r => Array.ConvertAll(r, v => (double)v)))
+        {
+            // Saabas attribution walked directly over the artifact's trees.
+            var expected = new double[RankingFeature.Count];
+            foreach (var tree in data.Trees)
+            {
+                for (var node = tree.Feature.Length == 0 ? -1 : 0; node >= 0;)
+                {
+                    var next = (float)row[tree.Feature[node]] <= tree.Threshold[node] ? tree.Left[node] : tree.Right[node];
+                    var nextValue = next >= 0 ? tree.NodeValues[next] : tree.LeafValues[~next];
+                    expected[tree.Feature[node]] += tree.Weight * (nextValue - tree.NodeValues[node]);
+                    node = next;
+                }
+            }
+
+            ranker.Explain(row, actual);
+
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
     public void ScoreBatch_LinearDefault_EqualsScoreOfEachRow()
     {
         var random = new Random(3);
