@@ -18,8 +18,8 @@ internal static class RerankCpu
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RerankBenchmarks by thread CPU time: best of {Passes} interleaved medians of {rounds} invocations, us per candidate; {Environment.ProcessorCount} cores, load average {loadAverage} at start"));
-        Console.WriteLine("| model | diversity | rules | Features | model score | diversity alone | Rank | RankAndFirstPage | allocated (page) | page protos | page explanations |");
-        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| model | diversity | rules | Features | model score | diversity alone | Rank | RankAndFirstPage | allocated (page) | page protos | page explanations | model score one at a time |");
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var first = true;
         foreach (var model in models)
         {
@@ -44,7 +44,7 @@ internal static class RerankCpu
                     [
                         bench.Features, bench.ScoreBatch,
                         diversity == DiversityMode.Mmr ? bench.MmrOnlyValue : () => 0,
-                        () => bench.Rank(), () => bench.RankAndFirstPage(), bench.PageProtos, bench.PageExplanations,
+                        () => bench.Rank(), () => bench.RankAndFirstPage(), bench.PageProtos, bench.PageExplanations, bench.ScoreEach,
                     ];
                     var best = Enumerable.Repeat(double.MaxValue, methods.Length).ToArray();
                     for (var pass = 0; pass < Passes; pass++)
@@ -64,7 +64,7 @@ internal static class RerankCpu
                     var bytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)(rounds * PerInvoke);
                     var name = model == BenchRanker.Linear ? "linear" : bench.ModelSource;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {name} | {diversity} | {(rules ? "yes" : "no")} | {best[0]:F2} | {best[1]:F2} | {(diversity == DiversityMode.Mmr ? best[2].ToString("F2", CultureInfo.InvariantCulture) : "")} | {best[3]:F2} | {best[4]:F2} | {bytes:F0} B | {best[5]:F2} | {best[6]:F2} |"));
+                        $"| {name} | {diversity} | {(rules ? "yes" : "no")} | {best[0]:F2} | {best[1]:F2} | {(diversity == DiversityMode.Mmr ? best[2].ToString("F2", CultureInfo.InvariantCulture) : "")} | {best[3]:F2} | {best[4]:F2} | {bytes:F0} B | {best[5]:F2} | {best[6]:F2} | {best[7]:F2} |"));
                 }
             }
         }

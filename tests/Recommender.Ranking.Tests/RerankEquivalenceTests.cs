@@ -10,8 +10,8 @@ using Recommender.Ranking.Pipeline.Tail;
 
 namespace Recommender.Ranking.Tests;
 
-/// <summary>The faster re-ranking (batch scoring, lazy MMR) ranks exactly as scoring each candidate alone and the
-/// textbook MMR do.</summary>
+/// <summary>The re-ranking tail (one batch scoring call, lazy MMR) ranks exactly as scoring each candidate alone and
+/// the textbook MMR do.</summary>
 public sealed class RerankEquivalenceTests
 {
     private static readonly LambdaRankOptions SmallModel = new() { Trees = 60, Leaves = 16, MinRowsPerLeaf = 5, LearningRate = 0.2, Threads = 1 };
@@ -24,10 +24,8 @@ public sealed class RerankEquivalenceTests
             LambdaRankTrainer.Train(new MLContext(seed: 1), train, RankingFeature.Count, SmallModel).Model));
         var rows = LearningToRankTests.Synthetic(seed: 8, groups: 15).SelectMany(g => g.Features)
             .Select(r => Array.ConvertAll(r, v => (double)v)).ToList();
-        Assert.True(rows.Count > 256, "rows should span more than two batch blocks");
         rows[3][RankingFeature.TitleCoverage] = double.NaN; // NaN goes right in both
         rows[4][RankingFeature.TitleBm25] = double.PositiveInfinity;
-        rows[5][RankingFeature.TitleBm25] = 1e300; // beyond float: +inf as float32 in both
 
         var (batch, each) = ScoreBoth(ranker, rows);
 
@@ -73,16 +71,6 @@ public sealed class RerankEquivalenceTests
         var (batch, each) = ScoreBoth(new LinearRanker(), rows);
 
         Assert.Equal(each, batch);
-    }
-
-    [Fact]
-    public void ScoreBatch_TooFewFeaturesPerRow_Throws()
-    {
-        var train = LearningToRankTests.Synthetic(seed: 9, groups: 60);
-        var ranker = new TreeEnsembleRanker("t", LambdaRankTrainer.Export(
-            LambdaRankTrainer.Train(new MLContext(seed: 1), train, RankingFeature.Count, SmallModel).Model));
-
-        Assert.Throws<ArgumentException>(() => ranker.ScoreBatch(new double[10 * 5], 5, new double[10]));
     }
 
     [Theory]
