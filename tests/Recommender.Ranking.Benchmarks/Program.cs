@@ -50,6 +50,17 @@ if (args.Contains("--p99"))
     return 0;
 }
 
+// `--rerank-cpu [rounds] [--trees-only]`: every RerankBenchmarks variant in process, each method timed by the thread's CPU clock
+// over many invocations (median and minimum per candidate): steadier than wall time on a shared, loaded machine.
+if (args.Contains("--rerank-cpu"))
+{
+    var at = Array.IndexOf(args, "--rerank-cpu");
+    var rounds = at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 40;
+    BenchRanker[] models = args.Contains("--trees-only") ? [BenchRanker.Trees200] : [BenchRanker.Linear, BenchRanker.Trees200];
+    RerankCpu.Run(rounds, LoadAverage(), models);
+    return 0;
+}
+
 // The generated benchmark project builds the whole dependency chain: give a busy 2-core machine time for it.
 BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
 return 0;

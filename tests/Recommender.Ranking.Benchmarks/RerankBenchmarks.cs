@@ -1,9 +1,11 @@
+using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts;
 using Recommender.Embeddings;
 using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Intent;
+using Recommender.Ranking.Model;
 using Recommender.Ranking.Pipeline;
 using Recommender.Ranking.Pipeline.Tail;
 
@@ -13,7 +15,9 @@ namespace Recommender.Ranking.Benchmarks;
 /// Re-ranking cost per candidate: features + model score + rules + diversity (+ the first page's protos for
 /// <see cref="RankAndFirstPage"/>) over 200 candidates per query, 8 queries per invocation, on the committed Icecat
 /// sample (hashing-embedder vectors; candidates = the 200 nearest pins of each query). Results are per candidate
-/// (OperationsPerInvoke = 8 x 200).
+/// (OperationsPerInvoke = 8 x 200). <see cref="Model"/>: the label-free linear default, or 200 trees — the ranker
+/// artifact in <c>RECOMMENDER_BENCH_RANKER</c> when set (a model <c>train</c> wrote), otherwise a synthetic
+/// LightGBM-shaped ensemble (<see cref="SyntheticEnsemble"/>), so the benchmark runs anywhere.
 /// </summary>
 [MemoryDiagnoser]
 public class RerankBenchmarks
@@ -29,12 +33,19 @@ public class RerankBenchmarks
     private RankingTail _tail = null!;
     private FeatureExtractor _features = null!;
     private IRankerModel _model = null!;
+    private List<(Candidate[] Sorted, float[][] Vectors)>? _sorted;
 
     [Params(DiversityMode.None, DiversityMode.BrandCap, DiversityMode.Mmr)]
     public DiversityMode Diversity { get; set; }
 
     [Params(false, true)]
     public bool Rules { get; set; }
+
+    [Params(BenchRanker.Linear, BenchRanker.Trees200)]
+    public BenchRanker Model { get; set; }
+
+    /// <summary>Where <see cref="BenchRanker.Trees200"/> came from (for the report).</summary>
+    public string ModelSource { get; private set; } = "";
 
     [GlobalSetup]
     public void Setup()
@@ -83,15 +94,37 @@ public class RerankBenchmarks
             rules.Default = new RuleSet { OutOfStock = OutOfStockMode.None };
         }
 
+        _features = new FeatureExtractor(new EngagementState(Options.Create(new EngagementOptions())));
         var registry = new RankerRegistry();
-        if (Environment.GetEnvironmentVariable("RECOMMENDER_BENCH_RANKER") is { Length: > 0 } rankerPath)
+        ModelSource = registry.Current.Version;
+        if (Model == BenchRanker.Trees200)
         {
-            // A trained LambdaRank artifact (e.g. artifacts/models/hd/ranker from `train`): the cost of the real trees.
-            registry.Swap(Recommender.Ranking.Model.RankerArtifact.Load(rankerPath));
+            var rows = new List<double[]>();
+            foreach (var (context, candidates, _, _) in _sets)
+            {
+                _features.Extract(context, candidates);
+                rows.AddRange(candidates.Select(c => (double[])c.Features.Values.Clone()));
+            }
+
+            TreeEnsembleRanker trees;
+            if (Environment.GetEnvironmentVariable("RECOMMENDER_BENCH_RANKER") is { Length: > 0 } rankerPath)
+            {
+                // A trained LambdaRank artifact (e.g. artifacts/models/final/ranker from `train`): the real trees.
+                trees = RankerArtifact.Load(rankerPath);
+                ModelSource = $"trained {trees.Version}";
+            }
+            else
+            {
+                trees = new TreeEnsembleRanker("synthetic-200x31", SyntheticEnsemble.Grow(rows));
+                ModelSource = "synthetic";
+            }
+
+            registry.Swap(trees);
+            ModelSource += string.Create(CultureInfo.InvariantCulture,
+                $" ({trees.Data.Trees.Count} trees, {SyntheticEnsemble.MeanPathLength(trees.Data, rows):F1} splits per tree per candidate)");
         }
 
         _model = registry.Current;
-        _features = new FeatureExtractor(new EngagementState(Options.Create(new EngagementOptions())));
         _tail = new RankingTail(
             _features, registry, new BusinessRules(Options.Create(rules)),
             Options.Create(new DiversityOptions { Mode = Diversity }),
@@ -110,6 +143,115 @@ public class RerankBenchmarks
         }
 
         return sum;
+    }
+
+    /// <summary>The model alone, one candidate at a time (<see cref="IRankerModel.Score"/>) over the extracted features.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double ScoreEach()
+    {
+        double sum = 0;
+        foreach (var (_, candidates, _, _) in _sets)
+        {
+            foreach (var c in candidates)
+            {
+                sum += _model.Score(c.Features.Values);
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>The model alone, each query's candidates in one call (what <see cref="RankingTail"/> does).</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double ScoreBatch()
+    {
+        double sum = 0;
+        foreach (var (_, candidates, _, _) in _sets)
+        {
+            RankingTail.Score(_model, candidates);
+            sum += candidates[0].Score;
+        }
+
+        return sum;
+    }
+
+    /// <summary>MMR alone (default lambda and depth) over each query's candidates in model order.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public int MmrOnly() => Mmr(previous: false);
+
+    /// <summary>MMR as it was before lazy similarity updates, for comparison.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public int MmrPrevious() => Mmr(previous: true);
+
+    /// <summary>Part of the first page: 20 pins to protos per query.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double PageProtos()
+    {
+        double n = 0;
+        foreach (var (_, _, original, _) in _sets)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                n += original[i].Pin.ToProto().Attributes.Count;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Part of the first page: 20 explanations per query.</summary>
+    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
+    public double PageExplanations()
+    {
+        Span<double> contributions = stackalloc double[RankingFeature.Count];
+        double n = 0;
+        foreach (var (_, _, original, _) in _sets)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                _model.Explain(original[i].Features.Values, contributions);
+                n += contributions[0];
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Benchmark methods as <see cref="Func{Double}"/> for <see cref="RerankCpu"/>.</summary>
+    public double MmrOnlyValue() => MmrOnly();
+
+    private int Mmr(bool previous)
+    {
+        var defaults = new DiversityOptions();
+        _sorted ??= _sets.Select(s =>
+        {
+            RankingTail.Score(_model, s.Candidates);
+            var order = Enumerable.Range(0, s.Candidates.Count).OrderByDescending(i => s.Candidates[i].Score).ToArray();
+            return (order.Select(i => s.Candidates[i]).ToArray(), order.Select(i => s.Vectors[i]).ToArray());
+        }).ToList();
+        var n = 0;
+        foreach (var (sorted, vectors) in _sorted)
+        {
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                sorted[i].Vector = vectors[i];
+                sorted[i].ModelRank = i;
+            }
+
+            var list = sorted.ToList();
+            if (previous)
+            {
+                PreviousMmr.Mmr(list, 0, list.Count, defaults.Lambda, defaults.MmrDepth);
+            }
+            else
+            {
+                Diversifier.Mmr(list, 0, list.Count, defaults.Lambda, defaults.MmrDepth);
+            }
+
+            n += list[1].Pin.Id.Length;
+        }
+
+        return n;
     }
 
     /// <summary>The ordered list (what every page is cut from).</summary>
@@ -153,4 +295,14 @@ public class RerankBenchmarks
             c.BoostDelta = c.BuryDelta = c.OutOfStockDelta = 0;
         }
     }
+}
+
+/// <summary>The ranker a <see cref="RerankBenchmarks"/> run scores with.</summary>
+public enum BenchRanker
+{
+    /// <summary>The label-free default (<see cref="LinearRanker"/>).</summary>
+    Linear,
+
+    /// <summary>200 trees of 31 leaves: trained (RECOMMENDER_BENCH_RANKER) or synthetic.</summary>
+    Trees200,
 }

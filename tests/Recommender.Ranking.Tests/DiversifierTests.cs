@@ -37,7 +37,8 @@ public sealed class DiversifierTests
         Assert.NotEqual(candidates.Select(c => c.Pin.Id), actual.Select(c => c.Pin.Id)); // MMR did re-order
     }
 
-    private static List<Candidate> Exhaustive(List<Candidate> sorted, double lambda, int depth)
+    /// <summary>Textbook MMR over a list in score order: every remaining candidate scored against every pick.</summary>
+    internal static List<Candidate> Exhaustive(List<Candidate> sorted, double lambda, int depth)
     {
         var min = sorted.Min(c => c.Score);
         var range = sorted.Max(c => c.Score) - min;

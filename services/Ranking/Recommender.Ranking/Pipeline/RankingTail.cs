@@ -1,3 +1,4 @@
+using System.Buffers;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts;
@@ -69,10 +70,7 @@ public sealed class RankingTail(
     public Candidate[] Rank(SearchContext context, List<Candidate> candidates, IRankerModel model)
     {
         featureExtractor.Extract(context, candidates);
-        foreach (var c in candidates)
-        {
-            c.Score = model.Score(c.Features.Values);
-        }
+        Score(model, candidates);
 
         var tenantRules = rules.For(context.Tenant);
         tenantRules.Apply(candidates);
@@ -124,6 +122,39 @@ public sealed class RankingTail(
         }
 
         return ranked;
+    }
+
+    /// <summary>Every candidate's model score, in one <see cref="IRankerModel.ScoreBatch"/> call (equal to scoring
+    /// each candidate alone).</summary>
+    public static void Score(IRankerModel model, List<Candidate> candidates)
+    {
+        var n = candidates.Count;
+        if (n == 0)
+        {
+            return;
+        }
+
+        const int width = RankingFeature.Count;
+        var buffer = ArrayPool<double>.Shared.Rent((n * width) + n);
+        try
+        {
+            var rows = buffer.AsSpan(0, n * width);
+            var scores = buffer.AsSpan(n * width, n);
+            for (var i = 0; i < n; i++)
+            {
+                candidates[i].Features.Values.CopyTo(rows.Slice(i * width, width));
+            }
+
+            model.ScoreBatch(rows, width, scores);
+            for (var i = 0; i < n; i++)
+            {
+                candidates[i].Score = scores[i];
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
+        }
     }
 
     private static int CompareByScore(Candidate a, Candidate b)

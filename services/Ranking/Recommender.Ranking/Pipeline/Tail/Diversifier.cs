@@ -102,9 +102,12 @@ public static class Diversifier
 
     /// <summary>Maximal marginal relevance for the first <paramref name="depth"/> positions: each pick maximises
     /// lambda * relevance - (1 - lambda) * (highest cosine, floored at 0, to an already picked pin), relevance being the score
-    /// scaled to [0, 1] within the segment. The segment is in score order, so a candidate whose relevance is more than
-    /// (1 - lambda) / lambda below the best remaining one can never win a pick (cosines are at most 1): such candidates
-    /// are neither scored nor compared, which is exact and saves most dot products.</summary>
+    /// scaled to [0, 1] within the segment. Two exact shortcuts save most dot products: the segment is in score order,
+    /// so a candidate whose relevance is more than (1 - lambda) / lambda below the best remaining one can never win a
+    /// pick (cosines are at most 1), and once lambda * relevance is no better than the best value found, neither can
+    /// any later candidate; and similarities are brought up to date lazily — a candidate's value with the picks it
+    /// has been compared with so far bounds its true value from above (its highest cosine can only grow), so it is
+    /// compared with the newer picks only when that bound could still beat the best value found.</summary>
     public static void Mmr(List<Candidate> list, int start, int end, double lambda, int depth)
     {
         var n = end - start;
@@ -125,31 +128,14 @@ public static class Diversifier
         }
 
         var reach = lambda > 0 ? (1 - lambda) / lambda : double.MaxValue;
-        var maxSim = new double[n];
+        var maxSim = new double[n]; // highest similarity to picks [0, compared[i])
+        var compared = new int[n];
         var taken = new bool[n];
         var picks = Math.Min(depth, n);
         var next = 0; // first untaken index: the best remaining relevance (the segment is in score order)
-        var current = 0; // maxSim[i] is up to date for every i < current
         for (var pos = 0; pos < picks; pos++)
         {
             var floor = relevance[next] - reach;
-            while (current < n && relevance[current] >= floor)
-            {
-                // A candidate entering reach: its similarity to every pick so far.
-                if (!taken[current] && segment[current].Vector is { } w)
-                {
-                    for (var p = 0; p < pos; p++)
-                    {
-                        if (list[start + p].Vector is { } picked && picked.Length == w.Length)
-                        {
-                            maxSim[current] = Math.Max(maxSim[current], TensorPrimitives.Dot(picked, w));
-                        }
-                    }
-                }
-
-                current++;
-            }
-
             var best = -1;
             var bestValue = double.MinValue;
             for (var i = next; i < n && relevance[i] >= floor; i++)
@@ -159,7 +145,34 @@ public static class Diversifier
                     continue;
                 }
 
+                if (best >= 0 && lambda * relevance[i] <= bestValue)
+                {
+                    break; // no similarity is below 0: this and every later (less relevant) candidate lose
+                }
+
                 var value = (lambda * relevance[i]) - ((1 - lambda) * maxSim[i]);
+                if (best >= 0 && value <= bestValue)
+                {
+                    continue; // an upper bound already; ties go to the earlier candidate
+                }
+
+                if (compared[i] < pos)
+                {
+                    if (segment[i].Vector is { } w)
+                    {
+                        for (var p = compared[i]; p < pos; p++)
+                        {
+                            if (list[start + p].Vector is { } picked && picked.Length == w.Length)
+                            {
+                                maxSim[i] = Math.Max(maxSim[i], TensorPrimitives.Dot(picked, w));
+                            }
+                        }
+                    }
+
+                    compared[i] = pos;
+                    value = (lambda * relevance[i]) - ((1 - lambda) * maxSim[i]);
+                }
+
                 if (value > bestValue)
                 {
                     bestValue = value;
@@ -168,25 +181,10 @@ public static class Diversifier
             }
 
             taken[best] = true;
-            var chosen = segment[best];
-            list[start + pos] = chosen;
+            list[start + pos] = segment[best];
             while (next < n && taken[next])
             {
                 next++;
-            }
-
-            if (next >= n || chosen.Vector is not { } v)
-            {
-                continue;
-            }
-
-            // Only candidates within reach need their similarity to the new pick; the others get it on entering.
-            for (var i = next; i < current; i++)
-            {
-                if (!taken[i] && segment[i].Vector is { } w && w.Length == v.Length)
-                {
-                    maxSim[i] = Math.Max(maxSim[i], TensorPrimitives.Dot(v, w));
-                }
             }
         }
 

@@ -1,0 +1,198 @@
+using System.Numerics.Tensors;
+using Microsoft.Extensions.Options;
+using Microsoft.ML;
+using Recommender.Contracts;
+using Recommender.Embeddings;
+using Recommender.Ranking.Engagement;
+using Recommender.Ranking.Model;
+using Recommender.Ranking.Pipeline;
+using Recommender.Ranking.Pipeline.Tail;
+
+namespace Recommender.Ranking.Tests;
+
+/// <summary>The re-ranking tail (one batch scoring call, lazy MMR) ranks exactly as scoring each candidate alone and
+/// the textbook MMR do.</summary>
+public sealed class RerankEquivalenceTests
+{
+    private static readonly LambdaRankOptions SmallModel = new() { Trees = 60, Leaves = 16, MinRowsPerLeaf = 5, LearningRate = 0.2, Threads = 1 };
+
+    [Fact]
+    public void ScoreBatch_TrainedEnsemble_EqualsScoreOfEachRowBitForBit()
+    {
+        var train = LearningToRankTests.Synthetic(seed: 7, groups: 120);
+        var ranker = new TreeEnsembleRanker("t", LambdaRankTrainer.Export(
+            LambdaRankTrainer.Train(new MLContext(seed: 1), train, RankingFeature.Count, SmallModel).Model));
+        var rows = LearningToRankTests.Synthetic(seed: 8, groups: 15).SelectMany(g => g.Features)
+            .Select(r => Array.ConvertAll(r, v => (double)v)).ToList();
+        rows[3][RankingFeature.TitleCoverage] = double.NaN; // NaN goes right in both
+        rows[4][RankingFeature.TitleBm25] = double.PositiveInfinity;
+
+        var (batch, each) = ScoreBoth(ranker, rows);
+
+        Assert.Equal(each, batch);
+        Assert.True(each.Distinct().Count() > 50, "the model should not score every row alike");
+    }
+
+    [Fact]
+    public void Explain_TrainedEnsemble_EqualsPathAttributionOverTheStoredTrees()
+    {
+        var train = LearningToRankTests.Synthetic(seed: 10, groups: 80);
+        var data = LambdaRankTrainer.Export(
+            LambdaRankTrainer.Train(new MLContext(seed: 1), train, RankingFeature.Count, SmallModel).Model, train.SelectMany(g => g.Features));
+        var ranker = new TreeEnsembleRanker("t", data);
+        var actual = new double[RankingFeature.Count];
+        foreach (var row in train.SelectMany(g => g.Features).Take(100).Select(r => Array.ConvertAll(r, v => (double)v)))
+        {
+            // Saabas attribution walked directly over the artifact's trees.
+            var expected = new double[RankingFeature.Count];
+            foreach (var tree in data.Trees)
+            {
+                for (var node = tree.Feature.Length == 0 ? -1 : 0; node >= 0;)
+                {
+                    var next = (float)row[tree.Feature[node]] <= tree.Threshold[node] ? tree.Left[node] : tree.Right[node];
+                    var nextValue = next >= 0 ? tree.NodeValues[next] : tree.LeafValues[~next];
+                    expected[tree.Feature[node]] += tree.Weight * (nextValue - tree.NodeValues[node]);
+                    node = next;
+                }
+            }
+
+            ranker.Explain(row, actual);
+
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void ScoreBatch_LinearDefault_EqualsScoreOfEachRow()
+    {
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 37).Select(_ => Enumerable.Range(0, RankingFeature.Count).Select(_ => random.NextDouble()).ToArray()).ToList();
+
+        var (batch, each) = ScoreBoth(new LinearRanker(), rows);
+
+        Assert.Equal(each, batch);
+    }
+
+    [Theory]
+    [InlineData(DiversityMode.Mmr, false)]
+    [InlineData(DiversityMode.Mmr, true)]
+    [InlineData(DiversityMode.None, true)]
+    public void Rank_IcecatCandidatesWithTrainedTrees_SameOrderAsScoringEachAndTextbookMmr(DiversityMode mode, bool outOfStockBottom)
+    {
+        var pins = TestData.IcecatSample.Select((p, i) => p with { InStock = i % 20 != 0 }).ToList();
+        var embedder = new HashingEmbedder();
+        var vectors = pins.Select(p =>
+        {
+            var v = new float[embedder.Dimensions];
+            embedder.Embed(PinText.Of(p), v);
+            return v;
+        }).ToList();
+        var extractor = new FeatureExtractor(NoEngagement.Instance);
+        string[] queries = ["toner cartridge", "usb cable", "wireless mouse", "laptop", "black ink", "ups battery", "hdmi cable", "notebook bag"];
+        var sets = queries.Select(q => (Query: q, Candidates: Nearest(q, pins, vectors, embedder, 200))).ToList();
+
+        // A model trained on these very candidates (grade: how many query words the title holds), so its splits
+        // fall where the real features are.
+        var groups = sets.Select(s =>
+        {
+            var context = Context(s.Query);
+            extractor.Extract(context, s.Candidates.Select(x => x.Candidate).ToList());
+            var words = context.QueryTokens.ToHashSet(StringComparer.Ordinal);
+            return new RankingGroup(s.Query,
+                s.Candidates.Select(x => Array.ConvertAll(x.Candidate.Features.Values, v => (float)v)).ToArray(),
+                s.Candidates.Select(x => Math.Min(4, TextTokenizer.Tokenize(x.Candidate.Pin.Title).Count(words.Contains) * 2)).ToArray());
+        }).ToList();
+        var model = new TreeEnsembleRanker("icecat", LambdaRankTrainer.Export(
+            LambdaRankTrainer.Train(new MLContext(seed: 1), groups, RankingFeature.Count, SmallModel).Model));
+        var diversity = new DiversityOptions { Mode = mode };
+        var rules = new RankingRulesOptions { Default = new RuleSet { OutOfStock = outOfStockBottom ? OutOfStockMode.Bottom : OutOfStockMode.None } };
+        var registry = new RankerRegistry();
+        registry.Swap(model);
+        var tail = new RankingTail(extractor, registry, new BusinessRules(Options.Create(rules)), Options.Create(diversity),
+            new RankedListCache(Options.Create(new PaginationOptions()), TimeProvider.System));
+
+        var moved = 0;
+        foreach (var (query, candidates) in sets)
+        {
+            var actual = tail.Rank(Context(query), Fresh(candidates), model).Select(c => c.Pin.Id).ToList();
+            var expected = Reference(Context(query), Fresh(candidates), model, extractor, diversity, outOfStockBottom).Select(c => c.Pin.Id).ToList();
+
+            Assert.Equal(expected, actual);
+            moved += expected.Where((id, i) => id != candidates[i].Candidate.Pin.Id).Count();
+        }
+
+        Assert.True(moved > 0, "ranking should re-order retrieval's order");
+    }
+
+    /// <summary>What the tail did before: each candidate scored alone, sorted by score (ties by id), out-of-stock
+    /// pins last when asked, and textbook MMR on each part.</summary>
+    private static List<Candidate> Reference(
+        SearchContext context, List<Candidate> candidates, IRankerModel model, FeatureExtractor extractor, DiversityOptions diversity, bool outOfStockBottom)
+    {
+        extractor.Extract(context, candidates);
+        foreach (var c in candidates)
+        {
+            c.Score = model.Score(c.Features.Values);
+        }
+
+        if (outOfStockBottom)
+        {
+            var min = candidates.Min(c => c.Score);
+            var max = candidates.Max(c => c.Score);
+            var range = max > min ? max - min : Math.Max(1e-9, Math.Abs(max));
+            foreach (var c in candidates.Where(c => !c.Pin.InStock))
+            {
+                c.Score -= range;
+            }
+        }
+
+        var ordered = candidates.OrderBy(c => outOfStockBottom && !c.Pin.InStock ? 1 : 0)
+            .ThenByDescending(c => c.Score).ThenBy(c => c.Pin.Id, StringComparer.Ordinal).ToList();
+        if (diversity.Mode != DiversityMode.Mmr)
+        {
+            return ordered;
+        }
+
+        var inStock = ordered.TakeWhile(c => !outOfStockBottom || c.Pin.InStock).ToList();
+        var rest = ordered.Skip(inStock.Count).ToList();
+        var result = DiversifierTests.Exhaustive(inStock, diversity.Lambda, diversity.MmrDepth);
+        if (rest.Count > 1)
+        {
+            result.AddRange(DiversifierTests.Exhaustive(rest, diversity.Lambda, diversity.MmrDepth));
+        }
+        else
+        {
+            result.AddRange(rest);
+        }
+
+        return result;
+    }
+
+    private static (double[] Batch, double[] Each) ScoreBoth(IRankerModel model, List<double[]> rows)
+    {
+        var width = RankingFeature.Count;
+        var flat = rows.SelectMany(r => r).ToArray();
+        var batch = new double[rows.Count];
+        model.ScoreBatch(flat, width, batch);
+        return (batch, rows.Select(r => model.Score(r)).ToArray());
+    }
+
+    private static SearchContext Context(string query) => new("default", TextTokenizer.Tokenize(query));
+
+    private static List<(Candidate Candidate, float[] Vector)> Nearest(string query, List<PinData> pins, List<float[]> vectors, HashingEmbedder embedder, int count)
+    {
+        var q = new float[embedder.Dimensions];
+        embedder.Embed(query, q);
+        var tokens = TextTokenizer.Tokenize(query);
+        return Enumerable.Range(0, pins.Count)
+            .Select(i => (Index: i, Dot: TensorPrimitives.Dot(vectors[i], q)))
+            .OrderByDescending(x => x.Dot).ThenBy(x => x.Index).Take(count)
+            .Select((x, rank) => (new Candidate(pins[x.Index], 1f / (60 + rank), x.Dot,
+                tokens.Count(TextTokenizer.Tokenize(pins[x.Index].Title).Contains) * 2.5f), vectors[x.Index]))
+            .ToList();
+    }
+
+    /// <summary>New candidate objects for the same pins (a ranking changes its candidates).</summary>
+    private static List<Candidate> Fresh(List<(Candidate Candidate, float[] Vector)> set) =>
+        set.Select(x => new Candidate(x.Candidate.Pin, x.Candidate.Fused, x.Candidate.Dense, x.Candidate.Sparse) { Vector = x.Vector }).ToList();
+}
