@@ -12,7 +12,7 @@ using Recommender.Ranking.Pipeline;
 namespace Recommender.LoadTests;
 
 /// <summary>--breakdown N: the Search stages one after another for N queries, each timed (wall, one request at a time),
-/// to see where a request's time goes. The vector call goes over gRPC as in the service.</summary>
+/// to see where a request's time goes. The vector call goes the way Ranking's goes (in process or over gRPC).</summary>
 public static class Breakdown
 {
     public static async Task RunAsync(IServiceProvider services, VectorService.VectorServiceClient vector, string tenant, List<string> queries, int n)
