@@ -20,6 +20,42 @@ public sealed class QuantizedScanTests
         Assert.Equal(a.Zip(b, (x, y) => x * y).Sum(), QuantizedVectors.Dot(a, b));
     }
 
+    [Theory]
+    [InlineData(256)]
+    [InlineData(100)]
+    [InlineData(7)]
+    public void DotWithPreparedQuery_EqualsSignedDotProduct(int dims)
+    {
+        var random = new Random(dims);
+        var vectors = new QuantizedVectors(dims);
+        var stored = new List<float[]>();
+        for (var slot = 0; slot < 20; slot++)
+        {
+            // Includes the extremes (+-127 after quantisation) and a zero vector.
+            var v = slot == 3 ? new float[dims] : Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            vectors.Set(slot, v);
+            stored.Add(v);
+        }
+
+        var query = new PreparedQuery(Enumerable.Range(0, dims).Select(i => i % 5 == 0 ? -1f : (float)random.NextDouble()).ToArray());
+
+        for (var slot = 0; slot < stored.Count; slot++)
+        {
+            var expected = 0;
+            var signed = vectors.At(slot);
+            for (var i = 0; i < dims; i++)
+            {
+                expected += signed[i] * query.Signed[i];
+            }
+
+            Assert.Equal(expected, vectors.Dot(slot, query));
+        }
+
+        var u = Enumerable.Range(0, dims).Select(_ => (byte)random.Next(0, 256)).ToArray();
+        var s = Enumerable.Range(0, dims).Select(_ => (sbyte)random.Next(-128, 128)).ToArray();
+        Assert.Equal(u.Zip(s, (x, y) => x * y).Sum(), QuantizedVectors.DotUnsigned(u, s));
+    }
+
     [Fact]
     public void Quantize_KeepsDirectionWithinOnePercent()
     {

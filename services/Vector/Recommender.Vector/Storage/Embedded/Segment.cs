@@ -344,8 +344,7 @@ internal sealed class Segment
     private List<(Entry Entry, float Score)> QuantizedTop(float[] query, Selection? selection, int limit)
     {
         var quantized = _quantized!;
-        var q = new sbyte[_dimensions];
-        QuantizedVectors.Quantize(query, q);
+        var q = new PreparedQuery(query);
         var selected = selection?.Count ?? _entries.Count;
         var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
 
@@ -365,7 +364,7 @@ internal sealed class Segment
             for (var i = from; i < to; i++)
             {
                 var slot = dense ? i : selection!.Slots[i];
-                var score = QuantizedVectors.Dot(quantized.At(slot), q) * quantized.Scale(slot);
+                var score = quantized.Dot(slot, q) * quantized.Scale(slot);
 
                 // Scored first, tested after: an unpredictable skip before the dot product cost more than the dot.
                 if (dense && (selection is null ? _entries[slot] is null : !selection.Contains(slot)))
