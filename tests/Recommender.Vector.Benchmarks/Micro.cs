@@ -113,16 +113,16 @@ internal static class Micro
 
         void Time(string name, Action<int> action)
         {
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < 100; i++)
             {
-                action(i);
+                action(i % queries.Count);
             }
 
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var wall = Stopwatch.StartNew();
             for (var i = 0; i < queries.Count; i++)
             {
-                action(i);
+                action(i % queries.Count);
             }
 
             var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / queries.Count;

@@ -57,6 +57,34 @@ public sealed class QuantizedScanTests
     }
 
     [Fact]
+    public void ScoreRange_AcrossBlocks_EqualsDotOfEverySlot()
+    {
+        const int dims = 64;
+        var random = new Random(5);
+        var vectors = new QuantizedVectors(dims);
+        for (var slot = 0; slot < 17_000; slot++)
+        {
+            vectors.Set(slot, Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        }
+
+        var sparse = new float[dims];
+        sparse[3] = 0.8f;
+        sparse[40] = -0.5f;
+        sparse[63] = 0.33f;
+        foreach (var query in new[] { new PreparedQuery(sparse), new PreparedQuery(DenseQuery("boho wool rug")) })
+        {
+            var scores = new int[16_900];
+
+            vectors.ScoreRange(100, 17_000, query, scores);
+
+            for (var slot = 100; slot < 17_000; slot++)
+            {
+                Assert.Equal(vectors.Dot(slot, query), scores[slot - 100]);
+            }
+        }
+    }
+
+    [Fact]
     public void Quantize_KeepsDirectionWithinOnePercent()
     {
         var v = DenseQuery("boho wool rug");
@@ -82,7 +110,10 @@ public sealed class QuantizedScanTests
 
         Assert.True(segment.Quantized);
         var recall = 0.0;
-        var queries = new[] { "boho wool rug", "wireless mouse", "modern lamp", "vintage chair", "compact keyboard", "cotton desk" };
+        // Short queries have few non-zero int8 dimensions and are scored column by column; longer ones by rows.
+        var queries = new[] { "boho wool rug", "wireless mouse", "modern lamp", "vintage chair", "compact keyboard", "cotton desk", "rug", "lamp", "boho modern wool rug with vintage cotton chairs" };
+        Assert.True(QuantizedVectors.PrefersColumns(new PreparedQuery(DenseQuery("rug"))));
+        Assert.False(QuantizedVectors.PrefersColumns(new PreparedQuery(DenseQuery("boho modern wool rug with vintage cotton chairs"))));
         foreach (var text in queries)
         {
             var query = DenseQuery(text);

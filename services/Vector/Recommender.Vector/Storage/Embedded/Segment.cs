@@ -354,6 +354,9 @@ internal sealed class Segment
         var count = dense ? _entries.Count : selected;
         var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
         var heaps = new PriorityQueue<int, float>[partitions];
+
+        // A whole slot range with a short query: score it column by column (only the query's non-zero dimensions).
+        var byColumns = dense && QuantizedVectors.PrefersColumns(q);
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
         {
             // Approximate scores compare as q·v * scale(v); the query's scale is common to all, so it is left out.
@@ -361,10 +364,16 @@ internal sealed class Segment
             var from = (int)((long)count * p / partitions);
             var to = (int)((long)count * (p + 1) / partitions);
             var worst = float.NegativeInfinity;
+            var scores = byColumns ? ArrayPool<int>.Shared.Rent(Math.Max(1, to - from)) : null;
+            if (scores is not null)
+            {
+                quantized.ScoreRange(from, to, q, scores);
+            }
+
             for (var i = from; i < to; i++)
             {
                 var slot = dense ? i : selection!.Slots[i];
-                var score = quantized.Dot(slot, q) * quantized.Scale(slot);
+                var score = (scores is null ? quantized.Dot(slot, q) : scores[i - from]) * quantized.Scale(slot);
 
                 // Scored first, tested after: an unpredictable skip before the dot product cost more than the dot.
                 if (dense && (selection is null ? _entries[slot] is null : !selection.Contains(slot)))
@@ -382,6 +391,11 @@ internal sealed class Segment
                     heap.DequeueEnqueue(slot, score);
                     worst = PeekPriority(heap);
                 }
+            }
+
+            if (scores is not null)
+            {
+                ArrayPool<int>.Shared.Return(scores);
             }
 
             heaps[p] = heap;
