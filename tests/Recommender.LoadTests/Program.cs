@@ -105,12 +105,6 @@ using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
 });
 var client = new RankingService.RankingServiceClient(apiKey.Length > 0 ? channel.WithApiKey(apiKey) : channel.CreateCallInvoker());
 
-if (o.Breakdown > 0 && app is not null)
-{
-    // The client Ranking itself uses: in process or over loopback gRPC, as --vector-transport says.
-    await Breakdown.RunAsync(app.Services, app.Services.GetRequiredService<VectorService.VectorServiceClient>(), tenant, queries, o.Breakdown);
-}
-
 if (o.DiversityCheck > 0 && app is not null)
 {
     using var vectorChannel = GrpcChannel.ForAddress(address);
@@ -123,6 +117,13 @@ if (o.DiversityCheck > 0 && app is not null)
 
 var report = await LoadRunner.RunAsync(client, queries, o);
 report.Print(o);
+
+if (o.Breakdown > 0 && app is not null)
+{
+    // After the load: every stage is compiled at its final tier by then (before it, the stages ran partly unoptimised).
+    // The client Ranking itself uses: in process or over loopback gRPC, as --vector-transport says.
+    await Breakdown.RunAsync(app.Services, app.Services.GetRequiredService<VectorService.VectorServiceClient>(), tenant, queries, o.Breakdown);
+}
 
 if (app is not null)
 {

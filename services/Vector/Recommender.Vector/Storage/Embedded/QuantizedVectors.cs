@@ -26,7 +26,38 @@ internal sealed class QuantizedVectors(int dimensions)
     private float[] _scales = [];
     private int[] _sums = [];
 
+    /// <summary>One scale per slot; at least as long as the highest slot set + 1.</summary>
+    public float[] Scales => _scales;
+
+    /// <summary>Makes room for slots below <paramref name="count"/> (a scan reads every slot below the segment's
+    /// capacity, live or free).</summary>
+    public void EnsureSlots(int count)
+    {
+        if (count > 0)
+        {
+            Grow(count - 1);
+        }
+    }
+
     public void Set(int slot, ReadOnlySpan<float> vector)
+    {
+        Grow(slot);
+        var block = slot >> BlockShift;
+        var stored = At(slot);
+        _scales[slot] = Quantize(vector, stored);
+        var sum = 0;
+        var columns = _columns[block];
+        var offset = slot & (BlockSize - 1);
+        for (var d = 0; d < stored.Length; d++)
+        {
+            sum += stored[d];
+            columns[(d << BlockShift) + offset] = stored[d];
+        }
+
+        _sums[slot] = sum;
+    }
+
+    private void Grow(int slot)
     {
         var block = slot >> BlockShift;
         if (block >= _blocks.Length)
@@ -48,19 +79,6 @@ internal sealed class QuantizedVectors(int dimensions)
             Array.Resize(ref _scales, length);
             Array.Resize(ref _sums, length);
         }
-
-        var stored = At(slot);
-        _scales[slot] = Quantize(vector, stored);
-        var sum = 0;
-        var columns = _columns[block];
-        var offset = slot & (BlockSize - 1);
-        for (var d = 0; d < stored.Length; d++)
-        {
-            sum += stored[d];
-            columns[(d << BlockShift) + offset] = stored[d];
-        }
-
-        _sums[slot] = sum;
     }
 
     /// <summary>The int8 dot product of the vector in <paramref name="slot"/> with a prepared query (exactly
