@@ -350,15 +350,17 @@ internal sealed class Segment
         var selected = selection?.Count ?? _entries.Count;
         var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
 
-        // A selection of more than half the slots is walked slot by slot with a bitmap test (a sequential stream);
-        // a sparser one through its list of slots.
-        var dense = selection is null || selection.Count * 2 > _entries.Count;
+        // A short query scores whole slot ranges column by column, reading one byte per slot for each of its non-zero
+        // dimensions; that beats reading every dimension of each selected vector unless the selection is small. Then,
+        // or when more than half the slots are selected, slots are walked in order with a bitmap test (a sequential
+        // stream); a sparser selection is walked through its list of slots.
+        var byColumns = QuantizedVectors.PrefersColumns(q)
+            && (selection is null || (long)q.NonZeroDimensions.Length * _entries.Count <= (long)selection.Count * _dimensions);
+        var dense = byColumns || selection is null || selection.Count * 2 > _entries.Count;
         var count = dense ? _entries.Count : selected;
         var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
         var heaps = new PriorityQueue<int, float>[partitions];
 
-        // A whole slot range with a short query: score it column by column (only the query's non-zero dimensions).
-        var byColumns = dense && QuantizedVectors.PrefersColumns(q);
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
         {
             // Approximate scores compare as q·v * scale(v); the query's scale is common to all, so it is left out.
