@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
@@ -443,63 +442,17 @@ internal sealed class Segment
             heaps[p] = heap;
         });
 
-        // Rescore every shortlisted pin exactly; the best of the partitions' shortlists are all candidates. The float
-        // vectors are read in slot order, each prefetched two ahead: the rescoring waits on memory, not arithmetic.
-        // (TopK breaks ties by pin id, so the order of offers does not change the result.)
-        var total = 0;
+        // Rescore every shortlisted pin exactly; the best of the partitions' shortlists are all candidates.
+        var top = new TopK(limit);
         foreach (var heap in heaps)
         {
-            total += heap.Count;
-        }
-
-        var shortlisted = ArrayPool<int>.Shared.Rent(Math.Max(1, total));
-        try
-        {
-            var n = 0;
-            foreach (var heap in heaps)
+            while (heap.TryDequeue(out var slot, out _))
             {
-                while (heap.TryDequeue(out var slot, out _))
-                {
-                    shortlisted[n++] = slot;
-                }
-            }
-
-            Array.Sort(shortlisted, 0, n);
-            var top = new TopK(limit);
-            for (var k = 0; k < n; k++)
-            {
-                if (k + 2 < n)
-                {
-                    Prefetch(VectorAt(shortlisted[k + 2]));
-                }
-
-                var slot = shortlisted[k];
                 top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
             }
-
-            return top.Drain();
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(shortlisted);
-        }
-    }
-
-    /// <summary>Asks the CPU to start loading a vector's cache lines (no-op where SSE is missing).</summary>
-    private static unsafe void Prefetch(ReadOnlySpan<float> vector)
-    {
-        if (!Sse.IsSupported)
-        {
-            return;
         }
 
-        fixed (float* start = vector)
-        {
-            for (var i = 0; i < vector.Length; i += 16)
-            {
-                Sse.Prefetch0(start + i);
-            }
-        }
+        return top.Drain();
     }
 
     private static float PeekPriority(PriorityQueue<int, float> heap) => heap.TryPeek(out _, out var priority) ? priority : float.NegativeInfinity;
