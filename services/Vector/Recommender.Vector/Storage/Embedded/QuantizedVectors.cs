@@ -112,8 +112,10 @@ internal sealed class QuantizedVectors(int dimensions)
     }
 
     /// <summary>Whether <see cref="ScoreRange"/> is the cheaper way to score a whole slot range for this query: it reads
-    /// one column per non-zero query dimension instead of every dimension of every vector.</summary>
-    public static bool PrefersColumns(PreparedQuery query) => query.NonZeroDimensions.Length * 4 <= query.Signed.Length;
+    /// one column per non-zero query dimension instead of every dimension of every vector. Not for an all-zero query
+    /// (every pin ties): it keeps the walk order, and so the tie order, of the row scan.</summary>
+    public static bool PrefersColumns(PreparedQuery query) =>
+        query.NonZeroDimensions.Length > 0 && query.NonZeroDimensions.Length * 4 <= query.Signed.Length;
 
     /// <summary>Writes the int8 dot product of the query with each vector of slots [<paramref name="from"/>,
     /// <paramref name="to"/>) into <paramref name="scores"/> (exactly what <see cref="Dot(int, PreparedQuery)"/> gives;
