@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Recommender.LoadTests;
 
 /// <summary>Command line: --pins N --seconds S --warmup S --concurrency C --queries Q --page-size P --candidates K
-/// --diversity None|Mmr|BrandCap --products F1[,F2] --target URL --api-key KEY.</summary>
+/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY.</summary>
 public sealed class LoadOptions
 {
     public int Pins { get; private set; } = 55_000;
@@ -24,6 +24,10 @@ public sealed class LoadOptions
     public string Diversity { get; private set; } = "";
 
     public string[] Products { get; private set; } = [];
+
+    /// <summary>How Ranking reaches Vector in the in-process host: "inprocess" (as services/Embedded does now) or
+    /// "grpc" (loopback gRPC, as before).</summary>
+    public string VectorTransport { get; private set; } = "inprocess";
 
     public string? Target { get; private set; }
 
@@ -51,6 +55,7 @@ public sealed class LoadOptions
                 case "--page-size": o.PageSize = Int(value); break;
                 case "--candidates": o.Candidates = Int(value); break;
                 case "--diversity": o.Diversity = value; break;
+                case "--vector-transport": o.VectorTransport = value is "grpc" or "inprocess" ? value : throw new ArgumentException("--vector-transport is grpc or inprocess."); break;
                 case "--products": o.Products = value.Split(',', StringSplitOptions.RemoveEmptyEntries); break;
                 case "--target": o.Target = value; break;
                 case "--api-key": o.ApiKey = value; break;

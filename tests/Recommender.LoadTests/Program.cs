@@ -23,7 +23,8 @@ using Recommender.ServiceDefaults.Security;
 using Recommender.Vector;
 
 // Search load over gRPC. Without --target it starts Vector (embedded store) + Ranking in this process on a loopback
-// port (Ranking calls Vector over gRPC, as the embedded host does), loads --pins pins, and measures.
+// port (Ranking calls Vector in process as services/Embedded does, or over loopback gRPC with --vector-transport grpc),
+// loads --pins pins, and measures.
 var o = LoadOptions.Parse(args);
 var tenant = "load";
 WebApplication? app = null;
@@ -66,6 +67,11 @@ if (o.Target is null)
     builder.AddRecommenderDefaults();
     builder.AddVectorServices();
     builder.AddRankingServices();
+    if (o.VectorTransport == "inprocess")
+    {
+        builder.AddInProcessVectorClient();
+    }
+
     builder.AddRecommenderMessaging();
     app = builder.Build();
     app.MapRecommenderDefaults();
@@ -81,7 +87,7 @@ if (o.Target is null)
     }
 
     await app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(tenant, CancellationToken.None);
-    Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}");
+    Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}; Ranking -> Vector {o.VectorTransport}");
 }
 else
 {
@@ -99,12 +105,6 @@ using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
 });
 var client = new RankingService.RankingServiceClient(apiKey.Length > 0 ? channel.WithApiKey(apiKey) : channel.CreateCallInvoker());
 
-if (o.Breakdown > 0 && app is not null)
-{
-    using var vectorChannel = GrpcChannel.ForAddress(address);
-    await Breakdown.RunAsync(app.Services, new VectorService.VectorServiceClient(vectorChannel.WithApiKey(serviceKeyForBreakdown!)), tenant, queries, o.Breakdown);
-}
-
 if (o.DiversityCheck > 0 && app is not null)
 {
     using var vectorChannel = GrpcChannel.ForAddress(address);
@@ -117,6 +117,13 @@ if (o.DiversityCheck > 0 && app is not null)
 
 var report = await LoadRunner.RunAsync(client, queries, o);
 report.Print(o);
+
+if (o.Breakdown > 0 && app is not null)
+{
+    // After the load: every stage is compiled at its final tier by then (before it, the stages ran partly unoptimised).
+    // The client Ranking itself uses: in process or over loopback gRPC, as --vector-transport says.
+    await Breakdown.RunAsync(app.Services, app.Services.GetRequiredService<VectorService.VectorServiceClient>(), tenant, queries, o.Breakdown);
+}
 
 if (app is not null)
 {

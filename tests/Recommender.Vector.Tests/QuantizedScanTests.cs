@@ -20,6 +20,70 @@ public sealed class QuantizedScanTests
         Assert.Equal(a.Zip(b, (x, y) => x * y).Sum(), QuantizedVectors.Dot(a, b));
     }
 
+    [Theory]
+    [InlineData(256)]
+    [InlineData(100)]
+    [InlineData(7)]
+    public void DotWithPreparedQuery_EqualsSignedDotProduct(int dims)
+    {
+        var random = new Random(dims);
+        var vectors = new QuantizedVectors(dims);
+        var stored = new List<float[]>();
+        for (var slot = 0; slot < 20; slot++)
+        {
+            // Includes the extremes (+-127 after quantisation) and a zero vector.
+            var v = slot == 3 ? new float[dims] : Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            vectors.Set(slot, v);
+            stored.Add(v);
+        }
+
+        var query = new PreparedQuery(Enumerable.Range(0, dims).Select(i => i % 5 == 0 ? -1f : (float)random.NextDouble()).ToArray());
+
+        for (var slot = 0; slot < stored.Count; slot++)
+        {
+            var expected = 0;
+            var signed = vectors.At(slot);
+            for (var i = 0; i < dims; i++)
+            {
+                expected += signed[i] * query.Signed[i];
+            }
+
+            Assert.Equal(expected, vectors.Dot(slot, query));
+        }
+
+        var u = Enumerable.Range(0, dims).Select(_ => (byte)random.Next(0, 256)).ToArray();
+        var s = Enumerable.Range(0, dims).Select(_ => (sbyte)random.Next(-128, 128)).ToArray();
+        Assert.Equal(u.Zip(s, (x, y) => x * y).Sum(), QuantizedVectors.DotUnsigned(u, s));
+    }
+
+    [Fact]
+    public void ScoreRange_AcrossBlocks_EqualsDotOfEverySlot()
+    {
+        const int dims = 64;
+        var random = new Random(5);
+        var vectors = new QuantizedVectors(dims);
+        for (var slot = 0; slot < 17_000; slot++)
+        {
+            vectors.Set(slot, Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        }
+
+        var sparse = new float[dims];
+        sparse[3] = 0.8f;
+        sparse[40] = -0.5f;
+        sparse[63] = 0.33f;
+        foreach (var query in new[] { new PreparedQuery(sparse), new PreparedQuery(DenseQuery("boho wool rug")) })
+        {
+            var scores = new int[16_900];
+
+            vectors.ScoreRange(100, 17_000, query, scores);
+
+            for (var slot = 100; slot < 17_000; slot++)
+            {
+                Assert.Equal(vectors.Dot(slot, query), scores[slot - 100]);
+            }
+        }
+    }
+
     [Fact]
     public void Quantize_KeepsDirectionWithinOnePercent()
     {
@@ -46,7 +110,10 @@ public sealed class QuantizedScanTests
 
         Assert.True(segment.Quantized);
         var recall = 0.0;
-        var queries = new[] { "boho wool rug", "wireless mouse", "modern lamp", "vintage chair", "compact keyboard", "cotton desk" };
+        // Short queries have few non-zero int8 dimensions and are scored column by column; longer ones by rows.
+        var queries = new[] { "boho wool rug", "wireless mouse", "modern lamp", "vintage chair", "compact keyboard", "cotton desk", "rug", "lamp", "boho modern wool rug with vintage cotton chairs" };
+        Assert.True(QuantizedVectors.PrefersColumns(new PreparedQuery(DenseQuery("rug"))));
+        Assert.False(QuantizedVectors.PrefersColumns(new PreparedQuery(DenseQuery("boho modern wool rug with vintage cotton chairs"))));
         foreach (var text in queries)
         {
             var query = DenseQuery(text);

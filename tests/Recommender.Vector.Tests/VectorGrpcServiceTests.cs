@@ -45,7 +45,11 @@ public sealed class VectorServiceHost : IAsyncDisposable
 
     public VectorService.VectorServiceClient Client { get; }
 
-    public static async Task<VectorServiceHost> StartAsync(string backend, CancellationToken cancellationToken)
+    /// <summary>The client registered in the host's container: with <c>inProcessClient</c>, the one that calls the
+    /// service in process (<c>AddInProcessVectorClient</c>).</summary>
+    public VectorService.VectorServiceClient RegisteredClient => _app.Services.GetRequiredService<VectorService.VectorServiceClient>();
+
+    public static async Task<VectorServiceHost> StartAsync(string backend, CancellationToken cancellationToken, bool inProcessClient = false)
     {
         var qdrant = backend == "Qdrant" ? await FakeQdrantServer.StartAsync(cancellationToken: cancellationToken) : null;
         var builder = WebApplication.CreateBuilder();
@@ -66,6 +70,11 @@ public sealed class VectorServiceHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
         builder.AddRecommenderDefaults();
         builder.AddVectorServices();
+        if (inProcessClient)
+        {
+            builder.AddInProcessVectorClient();
+        }
+
         builder.AddRecommenderMessaging();
         var app = builder.Build();
         app.MapRecommenderDefaults();
@@ -199,14 +208,14 @@ public sealed class VectorGrpcServiceTests
         Assert.Contains("p404", error.Status.Detail);
     }
 
-    private static VectorPoint ToProto(StoredPoint point)
+    internal static VectorPoint ToProto(StoredPoint point)
     {
         var proto = new VectorPoint { Pin = point.Pin.ToProto(), EmbedderVersion = point.EmbedderVersion, Sparse = point.Sparse.ToProto() };
         proto.Dense.Add(point.Dense);
         return proto;
     }
 
-    private static IEnumerable<string> FieldViolations(RpcException error)
+    internal static IEnumerable<string> FieldViolations(RpcException error)
     {
         var bytes = error.Trailers.GetValueBytes("grpc-status-details-bin");
         Assert.NotNull(bytes);

@@ -25,7 +25,8 @@ namespace Recommender.Cli.Ranking;
 /// <summary>
 /// A fresh embedded instance, hosted the way services/Embedded hosts it: the Vector, Ingestion and Ranking services in
 /// one Kestrel host on a free loopback port (HTTP/2), the in-memory bus, the embedded vector store in a temporary data
-/// folder that is deleted on dispose, and Auth:Mode=Development for one tenant. Callers talk to it over real gRPC.
+/// folder that is deleted on dispose, and Auth:Mode=Development for one tenant. Callers talk to it over real gRPC;
+/// Ranking's calls to Vector stay in the process (<c>AddInProcessVectorClient</c>), as in services/Embedded.
 /// </summary>
 public sealed class InProcessSearchHost : IAsyncDisposable
 {
@@ -87,6 +88,7 @@ public sealed class InProcessSearchHost : IAsyncDisposable
         builder.AddIngestionServices();
         builder.AddVectorServices();
         builder.AddRankingServices();
+        builder.AddInProcessVectorClient();
         builder.AddRecommenderMessaging();
         var app = builder.Build();
         app.MapRecommenderDefaults();

@@ -1,11 +1,16 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Recommender.ServiceDefaults.Hosting;
 using Recommender.ServiceDefaults.Messaging;
 using Recommender.Vector.Consumers;
+using Recommender.Contracts.Vector.V1;
+using Recommender.ServiceDefaults.Security;
 using Recommender.Vector.Grpc;
+using Recommender.Vector.Grpc.InProcess;
 using Recommender.Vector.Storage;
 using Recommender.Vector.Storage.Embedded;
 using Recommender.Vector.Storage.Qdrant;
@@ -50,6 +55,33 @@ public static class VectorServiceExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// For hosts that run Vector and Ranking in one process (services/Embedded, the CLI's rank host, the load client):
+    /// the <see cref="VectorService.VectorServiceClient"/> that Ranking injects calls this process's
+    /// <see cref="VectorGrpcService"/> directly (<see cref="InProcessCallInvoker"/>: no HTTP/2, no serialization, the
+    /// same validation and error statuses) instead of over loopback gRPC. Call after <c>AddRankingServices()</c> and
+    /// <see cref="AddVectorServices"/>; the separate-process deployment does not call it and keeps real gRPC.
+    /// The in-process caller acts as a service key for any tenant (the tenant its requests name).
+    /// </summary>
+    public static IHostApplicationBuilder AddInProcessVectorClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp => InProcessCallInvoker.Create<VectorGrpcService>(
+            sp, VectorService.BindService, InProcessCaller));
+        builder.Services.RemoveAll<VectorService.VectorServiceClient>();
+        builder.Services.AddSingleton(sp => new VectorService.VectorServiceClient(sp.GetRequiredService<InProcessCallInvoker>()));
+        return builder;
+    }
+
+    /// <summary>Who in-process vector calls come from: the host itself, with the rights of a service key.</summary>
+    private static readonly ClaimsPrincipal InProcessCaller = new(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.Name, "in-process"),
+            new Claim(RecommenderClaims.KeyId, "in-process"),
+            new Claim(RecommenderClaims.Tenant, "*"),
+            new Claim(ClaimTypes.Role, nameof(ApiKeyRole.Service)),
+        ],
+        authenticationType: "InProcess"));
 
     public static WebApplication MapVectorEndpoints(this WebApplication app)
     {

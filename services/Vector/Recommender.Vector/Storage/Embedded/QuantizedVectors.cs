@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -8,31 +9,84 @@ namespace Recommender.Vector.Storage.Embedded;
 /// An int8 copy of a segment's dense vectors (scalar quantisation with one scale per vector): a quarter of the
 /// memory to stream per scan, scored with integer SIMD. Used to shortlist candidates on large segments; the
 /// shortlist is then rescored exactly with the float vectors, so only the shortlist is approximate.
+/// The int8 values are kept twice: by vector (rows, for scans over a list of selected slots) and by dimension (columns,
+/// for scans of whole slot ranges with a query that has few non-zero int8 dimensions — short queries embedded by the
+/// hashing embedder have 20-40 of 256 — which then read only those columns). Both give the same integer dot product.
 /// </summary>
 internal sealed class QuantizedVectors(int dimensions)
 {
     private const int BlockShift = 14;
     private const int BlockSize = 1 << BlockShift;
 
+    /// <summary>Slots scored together per column pass: their int32 scores stay in L1.</summary>
+    private const int Tile = 1024;
+
     private sbyte[][] _blocks = [];
+    private sbyte[][] _columns = [];
     private float[] _scales = [];
+    private int[] _sums = [];
+
+    /// <summary>One scale per slot; at least as long as the highest slot set + 1.</summary>
+    public float[] Scales => _scales;
+
+    /// <summary>Makes room for slots below <paramref name="count"/> (a scan reads every slot below the segment's
+    /// capacity, live or free).</summary>
+    public void EnsureSlots(int count)
+    {
+        if (count > 0)
+        {
+            Grow(count - 1);
+        }
+    }
 
     public void Set(int slot, ReadOnlySpan<float> vector)
+    {
+        Grow(slot);
+        var block = slot >> BlockShift;
+        var stored = At(slot);
+        _scales[slot] = Quantize(vector, stored);
+        var sum = 0;
+        var columns = _columns[block];
+        var offset = slot & (BlockSize - 1);
+        for (var d = 0; d < stored.Length; d++)
+        {
+            sum += stored[d];
+            columns[(d << BlockShift) + offset] = stored[d];
+        }
+
+        _sums[slot] = sum;
+    }
+
+    private void Grow(int slot)
     {
         var block = slot >> BlockShift;
         if (block >= _blocks.Length)
         {
+            // Every block up to this one (a scan reads all slots below the segment's capacity, live or not).
+            var first = _blocks.Length;
             Array.Resize(ref _blocks, block + 1);
-            _blocks[block] = new sbyte[BlockSize * dimensions];
+            Array.Resize(ref _columns, block + 1);
+            for (var b = first; b <= block; b++)
+            {
+                _blocks[b] = new sbyte[BlockSize * dimensions];
+                _columns[b] = new sbyte[BlockSize * dimensions];
+            }
         }
 
         if (slot >= _scales.Length)
         {
-            Array.Resize(ref _scales, Math.Max(slot + 1, Math.Max(1024, _scales.Length * 2)));
+            var length = Math.Max(slot + 1, Math.Max(1024, _scales.Length * 2));
+            Array.Resize(ref _scales, length);
+            Array.Resize(ref _sums, length);
         }
-
-        _scales[slot] = Quantize(vector, At(slot));
     }
+
+    /// <summary>The int8 dot product of the vector in <paramref name="slot"/> with a prepared query (exactly
+    /// <see cref="Dot(ReadOnlySpan{sbyte}, ReadOnlySpan{sbyte})"/> of the two).</summary>
+    public int Dot(int slot, PreparedQuery query) =>
+        query.Unsigned is { } unsigned
+            ? DotUnsigned(unsigned, At(slot)) - (128 * _sums[slot])
+            : Dot(At(slot), query.Signed);
 
     public float Scale(int slot) => _scales[slot];
 
@@ -55,6 +109,97 @@ internal sealed class QuantizedVectors(int dimensions)
         }
 
         return scale;
+    }
+
+    /// <summary>Whether <see cref="ScoreRange"/> is the cheaper way to score a whole slot range for this query: it reads
+    /// one column per non-zero query dimension instead of every dimension of every vector. Not for an all-zero query
+    /// (every pin ties): it keeps the walk order, and so the tie order, of the row scan.</summary>
+    public static bool PrefersColumns(PreparedQuery query) =>
+        query.NonZeroDimensions.Length > 0 && query.NonZeroDimensions.Length * 4 <= query.Signed.Length;
+
+    /// <summary>Writes the int8 dot product of the query with each vector of slots [<paramref name="from"/>,
+    /// <paramref name="to"/>) into <paramref name="scores"/> (exactly what <see cref="Dot(int, PreparedQuery)"/> gives;
+    /// unused slots score whatever their stale values give), reading only the columns of the query's non-zero
+    /// dimensions.</summary>
+    public void ScoreRange(int from, int to, PreparedQuery query, Span<int> scores)
+    {
+        var dims = query.NonZeroDimensions;
+        var weights = query.NonZeroWeights;
+        for (var start = from; start < to;)
+        {
+            var block = start >> BlockShift;
+            var offset = start & (BlockSize - 1);
+            var n = Math.Min(Math.Min(to - start, BlockSize - offset), Tile);
+            var destination = scores.Slice(start - from, n);
+            destination.Clear();
+            var columns = _columns[block];
+            for (var k = 0; k < dims.Length; k++)
+            {
+                AddScaled(columns.AsSpan((dims[k] << BlockShift) + offset, n), weights[k], destination);
+            }
+
+            start += n;
+        }
+    }
+
+    /// <summary>accumulator[i] += column[i] * weight, int16 products (|v|, |w| &lt;= 127) widened to int32.</summary>
+    internal static void AddScaled(ReadOnlySpan<sbyte> column, short weight, Span<int> accumulator)
+    {
+        var i = 0;
+        if (Avx2.IsSupported && column.Length >= 16)
+        {
+            ref var rc = ref MemoryMarshal.GetReference(column);
+            ref var ra = ref MemoryMarshal.GetReference(accumulator);
+            var w = Vector256.Create(weight);
+            for (; i + 16 <= column.Length; i += 16)
+            {
+                var products = Avx2.MultiplyLow(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref rc, (nuint)i)), w);
+                var low = Vector256.LoadUnsafe(ref ra, (nuint)i) + Avx2.ConvertToVector256Int32(products.GetLower());
+                var high = Vector256.LoadUnsafe(ref ra, (nuint)(i + 8)) + Avx2.ConvertToVector256Int32(products.GetUpper());
+                low.StoreUnsafe(ref ra, (nuint)i);
+                high.StoreUnsafe(ref ra, (nuint)(i + 8));
+            }
+        }
+
+        for (; i < column.Length; i++)
+        {
+            accumulator[i] += column[i] * weight;
+        }
+    }
+
+    /// <summary>sum(u[i] * s[i]) with AVX-VNNI (VPDPBUSD: unsigned by signed bytes, four products per int32 lane), exact
+    /// in int32 for the widths used here; scalar where VNNI is missing.</summary>
+    internal static int DotUnsigned(ReadOnlySpan<byte> u, ReadOnlySpan<sbyte> s)
+    {
+        var i = 0;
+        var sum = 0;
+        if (AvxVnni.IsSupported && u.Length >= 32)
+        {
+            ref var ru = ref MemoryMarshal.GetReference(u);
+            ref var rs = ref MemoryMarshal.GetReference(s);
+            var acc0 = Vector256<int>.Zero;
+            var acc1 = Vector256<int>.Zero;
+            for (; i + 64 <= u.Length; i += 64)
+            {
+                acc0 = AvxVnni.MultiplyWideningAndAdd(acc0, Vector256.LoadUnsafe(ref ru, (nuint)i), Vector256.LoadUnsafe(ref rs, (nuint)i));
+                acc1 = AvxVnni.MultiplyWideningAndAdd(acc1, Vector256.LoadUnsafe(ref ru, (nuint)(i + 32)), Vector256.LoadUnsafe(ref rs, (nuint)(i + 32)));
+            }
+
+            if (i + 32 <= u.Length)
+            {
+                acc0 = AvxVnni.MultiplyWideningAndAdd(acc0, Vector256.LoadUnsafe(ref ru, (nuint)i), Vector256.LoadUnsafe(ref rs, (nuint)i));
+                i += 32;
+            }
+
+            sum = Vector256.Sum(acc0 + acc1);
+        }
+
+        for (; i < u.Length; i++)
+        {
+            sum += u[i] * s[i];
+        }
+
+        return sum;
     }
 
     /// <summary>Integer dot product (exact in int32 for the widths used here).</summary>
@@ -97,4 +242,51 @@ internal sealed class QuantizedVectors(int dimensions)
 
         return sum;
     }
+}
+
+/// <summary>
+/// A query quantised once per scan. With AVX-VNNI it also keeps q + 128 as unsigned bytes: VPDPBUSD multiplies unsigned
+/// by signed bytes, and dot(q + 128, v) - 128 * sum(v) = dot(q, v) exactly (sum(v) is kept per stored vector).
+/// </summary>
+internal sealed class PreparedQuery
+{
+    public PreparedQuery(ReadOnlySpan<float> query)
+    {
+        Signed = new sbyte[query.Length];
+        QuantizedVectors.Quantize(query, Signed);
+        var nonZero = 0;
+        foreach (var x in Signed)
+        {
+            nonZero += x != 0 ? 1 : 0;
+        }
+
+        NonZeroDimensions = new int[nonZero];
+        NonZeroWeights = new short[nonZero];
+        for (int d = 0, k = 0; d < Signed.Length; d++)
+        {
+            if (Signed[d] != 0)
+            {
+                NonZeroDimensions[k] = d;
+                NonZeroWeights[k++] = Signed[d];
+            }
+        }
+
+        if (AvxVnni.IsSupported)
+        {
+            Unsigned = new byte[query.Length];
+            for (var i = 0; i < Signed.Length; i++)
+            {
+                Unsigned[i] = (byte)(Signed[i] + 128);
+            }
+        }
+    }
+
+    public sbyte[] Signed { get; }
+
+    public byte[]? Unsigned { get; }
+
+    /// <summary>The dimensions where the int8 query is not zero, ascending, and its values there.</summary>
+    public int[] NonZeroDimensions { get; }
+
+    public short[] NonZeroWeights { get; }
 }
