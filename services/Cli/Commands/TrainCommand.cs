@@ -30,9 +30,9 @@ public static class TrainCommand
         var judgments = new Option<string>("--judgments") { Description = "Judgment file(s), comma-separated: split=train fits, split=val stops early and reports.", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for manifest.json, embedder/ and ranker/.", Required = true };
         var candidates = new Option<int>("--candidates") { Description = "Candidates retrieved and re-ranked per query (as Ranking:CandidateCount).", DefaultValueFactory = _ => 200 };
-        var trees = new Option<int>("--trees") { Description = "Most boosting rounds.", DefaultValueFactory = _ => 300 };
+        var trees = new Option<int>("--trees") { Description = "Most boosting rounds (early stopping on val keeps the best prefix).", DefaultValueFactory = _ => 150 };
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 31 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.08 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.12 };
         var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 20 };
         var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
         var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
