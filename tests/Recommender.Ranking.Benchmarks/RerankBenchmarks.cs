@@ -177,11 +177,7 @@ public class RerankBenchmarks
 
     /// <summary>MMR alone (default lambda and depth) over each query's candidates in model order.</summary>
     [Benchmark(OperationsPerInvoke = 8 * Candidates)]
-    public int MmrOnly() => Mmr(previous: false);
-
-    /// <summary>MMR as it was before lazy similarity updates, for comparison.</summary>
-    [Benchmark(OperationsPerInvoke = 8 * Candidates)]
-    public int MmrPrevious() => Mmr(previous: true);
+    public int MmrOnly() => Mmr();
 
     /// <summary>Part of the first page: 20 pins to protos per query.</summary>
     [Benchmark(OperationsPerInvoke = 8 * Candidates)]
@@ -220,7 +216,7 @@ public class RerankBenchmarks
     /// <summary>Benchmark methods as <see cref="Func{Double}"/> for <see cref="RerankCpu"/>.</summary>
     public double MmrOnlyValue() => MmrOnly();
 
-    private int Mmr(bool previous)
+    private int Mmr()
     {
         var defaults = new DiversityOptions();
         _sorted ??= _sets.Select(s =>
@@ -239,14 +235,7 @@ public class RerankBenchmarks
             }
 
             var list = sorted.ToList();
-            if (previous)
-            {
-                PreviousMmr.Mmr(list, 0, list.Count, defaults.Lambda, defaults.MmrDepth);
-            }
-            else
-            {
-                Diversifier.Mmr(list, 0, list.Count, defaults.Lambda, defaults.MmrDepth);
-            }
+            Diversifier.Mmr(list, 0, list.Count, defaults.Lambda, defaults.MmrDepth);
 
             n += list[1].Pin.Id.Length;
         }

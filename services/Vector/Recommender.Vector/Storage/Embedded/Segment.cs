@@ -397,16 +397,7 @@ internal sealed class Segment
                             continue;
                         }
 
-                        if (heap.Count < shortlist)
-                        {
-                            heap.Enqueue(slot, score);
-                            worst = heap.Count == shortlist ? PeekPriority(heap) : float.NegativeInfinity;
-                        }
-                        else if (score > worst)
-                        {
-                            heap.DequeueEnqueue(slot, score);
-                            worst = PeekPriority(heap);
-                        }
+                        Offer(heap, slot, score, shortlist, ref worst);
                     }
                 }
             }
@@ -422,16 +413,7 @@ internal sealed class Segment
                     continue;
                 }
 
-                if (heap.Count < shortlist)
-                {
-                    heap.Enqueue(slot, score);
-                    worst = heap.Count == shortlist ? PeekPriority(heap) : float.NegativeInfinity;
-                }
-                else if (score > worst)
-                {
-                    heap.DequeueEnqueue(slot, score);
-                    worst = PeekPriority(heap);
-                }
+                Offer(heap, slot, score, shortlist, ref worst);
             }
 
             if (scores is not null)
@@ -453,6 +435,22 @@ internal sealed class Segment
         }
 
         return top.Drain();
+    }
+
+    /// <summary>Keeps the slot in the shortlist (a min-heap of the best <paramref name="shortlist"/> scores) when it
+    /// belongs there; <paramref name="worst"/> is the score to beat once the shortlist is full.</summary>
+    private static void Offer(PriorityQueue<int, float> heap, int slot, float score, int shortlist, ref float worst)
+    {
+        if (heap.Count < shortlist)
+        {
+            heap.Enqueue(slot, score);
+            worst = heap.Count == shortlist ? PeekPriority(heap) : float.NegativeInfinity;
+        }
+        else if (score > worst)
+        {
+            heap.DequeueEnqueue(slot, score);
+            worst = PeekPriority(heap);
+        }
     }
 
     private static float PeekPriority(PriorityQueue<int, float> heap) => heap.TryPeek(out _, out var priority) ? priority : float.NegativeInfinity;
