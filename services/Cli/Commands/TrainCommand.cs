@@ -34,7 +34,7 @@ public static class TrainCommand
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => 31 };
         var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate.", DefaultValueFactory = _ => 0.12 };
         var minLeaf = new Option<int>("--min-leaf") { Description = "Fewest rows per leaf.", DefaultValueFactory = _ => 20 };
-        var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => 2 };
+        var embedderEpochs = new Option<int>("--embedder-epochs") { Description = "Embedder training epochs.", DefaultValueFactory = _ => new TrainerOptions().Epochs };
         var embedder = new Option<string?>("--embedder") { Description = "Use (copy) this trained embedder instead of training one." };
         var rankerShare = new Option<double>("--ranker-share") { Description = "Share of the train queries held out of the embedder's training and used to fit the ranker (the embedder would otherwise have seen them: leaked semantic scores).", DefaultValueFactory = _ => 0.5 };
         var folds = new Option<int>("--folds") { Description = "Cross-fitting: the train queries are split into this many folds; each fold's candidates and features come from an embedder trained on the other folds, so the ranker fits on all train queries with honest semantic scores, and the served embedder learns from all of them. 1 = one embedder on the train queries outside --ranker-share.", DefaultValueFactory = _ => 2 };
@@ -126,7 +126,7 @@ public static class TrainCommand
                             else if (pass.Served || cached is null)
                             {
                                 TrainEmbedderCommand.Train(catalog, sources, pass.EmbedderJudgments, dir,
-                                    new EmbedderSettings { Epochs = epochs }, _ => embedTask.Increment(1), _ => { }, cancellationToken);
+                                    new EmbedderSettings { Trainer = new TrainerOptions { Epochs = epochs } }, _ => embedTask.Increment(1), _ => { }, cancellationToken);
                             }
                             else
                             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Numerics;
 using Recommender.Embeddings.Model;
 using Recommender.Embeddings.Training;
 using Spectre.Console;
@@ -8,27 +9,30 @@ namespace Recommender.Cli.Commands;
 /// <summary><c>train-embedder --products F1[,F2] [--judgments J] --out DIR [--seed N] [--epochs N]</c></summary>
 public static class TrainEmbedderCommand
 {
+    private static readonly TrainerOptions Trainer = new();
+    private static readonly PairOptions Pairs = new();
+
     public static Command Create()
     {
         var products = new Option<string>("--products") { Description = "Product JSONL file(s), comma-separated (optionally .gz).", Required = true };
         var judgments = new Option<string?>("--judgments") { Description = "Judgments JSONL; only the train split is used." };
         var output = new Option<string>("--out") { Description = "Folder to write manifest.json and weights.bin to.", Required = true };
-        var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the pairs.", DefaultValueFactory = _ => 2 };
-        var dims = new Option<int>("--dims") { Description = "Vector width.", DefaultValueFactory = _ => 256 };
-        var buckets = new Option<int>("--buckets-log2") { Description = "log2 of the embedding table's rows.", DefaultValueFactory = _ => 18 };
-        var batch = new Option<int>("--batch") { Description = "Pairs per batch (in-batch negatives).", DefaultValueFactory = _ => 256 };
-        var lr = new Option<float>("--lr") { Description = "Adagrad learning rate.", DefaultValueFactory = _ => 0.01f };
-        var temperature = new Option<float>("--temperature") { Description = "Softmax temperature.", DefaultValueFactory = _ => 0.05f };
-        var positive = new Option<float>("--positive-label") { Description = "Judgments at or above this label are positives.", DefaultValueFactory = _ => 2.33f };
-        var repeats = new Option<int>("--judgment-repeats") { Description = "Times each judged pair appears per epoch.", DefaultValueFactory = _ => 2 };
-        var removeSpan = new Option<float>("--remove-span") { Description = "Chance a pseudo-query span is cut from its title.", DefaultValueFactory = _ => 0.5f };
-        var hardNegatives = new Option<int>("--hard-negatives") { Description = "Mine a hard negative among the top N lexical matches of each judged query (0: off).", DefaultValueFactory = _ => 30 };
-        var initNonZeros = new Option<int>("--init-nonzeros") { Description = "Non-zero +-1 entries per table row at the start.", DefaultValueFactory = _ => 1 };
-        var charMin = new Option<int>("--char-min") { Description = "Smallest character n-gram (0: none).", DefaultValueFactory = _ => 3 };
-        var charMax = new Option<int>("--char-max") { Description = "Largest character n-gram.", DefaultValueFactory = _ => 3 };
-        var charGram = new Option<float>("--char-gram-weight") { Description = "Weight of each character n-gram (0: share 1 per word).", DefaultValueFactory = _ => 0.35f };
-        var spans = new Option<int>("--span-queries") { Description = "Pseudo-queries per product per epoch.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => Trainer.Seed };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the pairs.", DefaultValueFactory = _ => Trainer.Epochs };
+        var dims = new Option<int>("--dims") { Description = "Vector width.", DefaultValueFactory = _ => Trainer.Dimensions };
+        var buckets = new Option<int>("--buckets-log2") { Description = "log2 of the embedding table's rows.", DefaultValueFactory = _ => BitOperations.Log2((uint)Trainer.Features.Buckets) };
+        var batch = new Option<int>("--batch") { Description = "Pairs per batch (in-batch negatives).", DefaultValueFactory = _ => Trainer.BatchSize };
+        var lr = new Option<float>("--lr") { Description = "Adagrad learning rate.", DefaultValueFactory = _ => Trainer.LearningRate };
+        var temperature = new Option<float>("--temperature") { Description = "Softmax temperature.", DefaultValueFactory = _ => Trainer.Temperature };
+        var positive = new Option<float>("--positive-label") { Description = "Judgments at or above this label are positives.", DefaultValueFactory = _ => Pairs.PositiveLabel };
+        var repeats = new Option<int>("--judgment-repeats") { Description = "Times each judged pair appears per epoch.", DefaultValueFactory = _ => Pairs.JudgmentRepeats };
+        var removeSpan = new Option<float>("--remove-span") { Description = "Chance a pseudo-query span is cut from its title.", DefaultValueFactory = _ => Pairs.RemoveSpan };
+        var hardNegatives = new Option<int>("--hard-negatives") { Description = "Mine a hard negative among the top N lexical matches of each judged query (0: off).", DefaultValueFactory = _ => Pairs.HardNegativeDepth };
+        var initNonZeros = new Option<int>("--init-nonzeros") { Description = "Non-zero +-1 entries per table row at the start.", DefaultValueFactory = _ => Trainer.InitNonZeros };
+        var charMin = new Option<int>("--char-min") { Description = "Smallest character n-gram (0: none).", DefaultValueFactory = _ => Trainer.Features.CharMin };
+        var charMax = new Option<int>("--char-max") { Description = "Largest character n-gram.", DefaultValueFactory = _ => Trainer.Features.CharMax };
+        var charGram = new Option<float>("--char-gram-weight") { Description = "Weight of each character n-gram (0: share 1 per word).", DefaultValueFactory = _ => Trainer.Features.CharGramWeight };
+        var spans = new Option<int>("--span-queries") { Description = "Pseudo-queries per product per epoch.", DefaultValueFactory = _ => Pairs.SpanQueries };
 
         var command = new Command("train-embedder", "Train the in-house embedder on catalog files (and optionally judgments).")
         {
@@ -48,22 +52,31 @@ public static class TrainEmbedderCommand
             var judged = parse.GetValue(judgments) is { } j ? CatalogFiles.ReadJudgments(j) : [];
             var settings = new EmbedderSettings
             {
-                Dimensions = parse.GetValue(dims),
-                BucketsLog2 = parse.GetValue(buckets),
-                CharMin = parse.GetValue(charMin),
-                CharMax = parse.GetValue(charMax),
-                CharGramWeight = parse.GetValue(charGram),
-                Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batch),
-                LearningRate = parse.GetValue(lr),
-                Temperature = parse.GetValue(temperature),
-                Seed = parse.GetValue(seed),
-                InitNonZeros = parse.GetValue(initNonZeros),
-                PositiveLabel = parse.GetValue(positive),
-                JudgmentRepeats = parse.GetValue(repeats),
-                RemoveSpan = parse.GetValue(removeSpan),
-                SpanQueries = parse.GetValue(spans),
-                HardNegativeDepth = parse.GetValue(hardNegatives),
+                Trainer = new TrainerOptions
+                {
+                    Dimensions = parse.GetValue(dims),
+                    Features = new FeatureSpec
+                    {
+                        Buckets = 1 << parse.GetValue(buckets),
+                        CharMin = parse.GetValue(charMin),
+                        CharMax = parse.GetValue(charMax),
+                        CharGramWeight = parse.GetValue(charGram),
+                    },
+                    Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batch),
+                    LearningRate = parse.GetValue(lr),
+                    Temperature = parse.GetValue(temperature),
+                    Seed = parse.GetValue(seed),
+                    InitNonZeros = parse.GetValue(initNonZeros),
+                },
+                Pairs = new PairOptions
+                {
+                    PositiveLabel = parse.GetValue(positive),
+                    JudgmentRepeats = parse.GetValue(repeats),
+                    RemoveSpan = parse.GetValue(removeSpan),
+                    SpanQueries = parse.GetValue(spans),
+                    HardNegativeDepth = parse.GetValue(hardNegatives),
+                },
             };
             var (manifest, seconds) = Train(catalog, sources, judged, parse.GetValue(output)!, settings,
                 r => AnsiConsole.MarkupLine($"  epoch {r.Epoch}: {r.Pairs:N0} pairs, loss {r.Loss:F4}, {r.Elapsed.TotalSeconds:F1} s"),
@@ -81,33 +94,10 @@ public static class TrainEmbedderCommand
         IReadOnlyList<CatalogProduct> catalog, List<TrainingSource> sources, IReadOnlyList<Judgment> judged, string outDir,
         EmbedderSettings settings, Action<EpochReport>? progress, Action<string> log, CancellationToken cancellationToken)
     {
-        var trainerOptions = new TrainerOptions
-        {
-            Dimensions = settings.Dimensions,
-            Features = new FeatureSpec
-            {
-                Buckets = 1 << settings.BucketsLog2,
-                CharMin = settings.CharMin,
-                CharMax = settings.CharMax,
-                CharGramWeight = settings.CharGramWeight,
-            },
-            Epochs = settings.Epochs,
-            BatchSize = settings.BatchSize,
-            LearningRate = settings.LearningRate,
-            Temperature = settings.Temperature,
-            Seed = settings.Seed,
-            InitNonZeros = settings.InitNonZeros,
-        };
-        var sampler = new PairSampler(catalog, judged, new PairOptions
-        {
-            PositiveLabel = settings.PositiveLabel,
-            JudgmentRepeats = settings.JudgmentRepeats,
-            RemoveSpan = settings.RemoveSpan,
-            SpanQueries = settings.SpanQueries,
-            HardNegativeDepth = settings.HardNegativeDepth,
-        });
+        var trainerOptions = settings.Trainer;
+        var sampler = new PairSampler(catalog, judged, settings.Pairs);
         log($"Training on [bold]{catalog.Count:N0}[/] products and [bold]{sampler.JudgmentPairs:N0}[/] judged pairs " +
-            $"({trainerOptions.Dimensions} dims, 2^{settings.BucketsLog2} buckets, seed {trainerOptions.Seed}).");
+            $"({trainerOptions.Dimensions} dims, 2^{BitOperations.Log2((uint)trainerOptions.Features.Buckets)} buckets, seed {trainerOptions.Seed}).");
         var table = new EmbedderTrainer(trainerOptions).Train(
             sampler,
             progress,
@@ -130,23 +120,11 @@ public static class TrainEmbedderCommand
     }
 }
 
-/// <summary>The embedder's training settings (defaults = <c>train-embedder</c>'s option defaults).</summary>
+/// <summary>The embedder's training settings: the trainer's and the pair sampler's own option records, whose defaults
+/// are <c>train-embedder</c>'s option defaults.</summary>
 public sealed record EmbedderSettings
 {
-    public int Dimensions { get; init; } = 256;
-    public int BucketsLog2 { get; init; } = 18;
-    public int CharMin { get; init; } = 3;
-    public int CharMax { get; init; } = 3;
-    public float CharGramWeight { get; init; } = 0.35f;
-    public int Epochs { get; init; } = 2;
-    public int BatchSize { get; init; } = 256;
-    public float LearningRate { get; init; } = 0.01f;
-    public float Temperature { get; init; } = 0.05f;
-    public long Seed { get; init; } = 42;
-    public int InitNonZeros { get; init; } = 1;
-    public float PositiveLabel { get; init; } = 2.33f;
-    public int JudgmentRepeats { get; init; } = 2;
-    public float RemoveSpan { get; init; } = 0.5f;
-    public int SpanQueries { get; init; } = 1;
-    public int HardNegativeDepth { get; init; } = 30;
+    public TrainerOptions Trainer { get; init; } = new();
+
+    public PairOptions Pairs { get; init; } = new();
 }
