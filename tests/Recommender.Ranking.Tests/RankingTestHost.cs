@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +13,7 @@ using Recommender.Contracts.Vector.V1;
 using Recommender.Embeddings;
 using Recommender.ServiceDefaults.Hosting;
 using Recommender.ServiceDefaults.Messaging;
+using Recommender.ServiceDefaults.Security;
 using Recommender.Vector;
 
 namespace Recommender.Ranking.Tests;
@@ -45,6 +47,23 @@ public static class RankingTestHost
         app.MapRankingEndpoints();
         await app.StartAsync();
         return (app, address);
+    }
+
+    /// <summary>Real API-key auth settings (<c>Auth:Mode</c> ApiKeys and one <c>Auth:Keys:i</c> entry per key, only
+    /// its hash); add to a host's settings.</summary>
+    public static Dictionary<string, string?> ApiKeys(params (string Id, string Tenant, string Role, string Key)[] keys)
+    {
+        var settings = new Dictionary<string, string?> { ["Auth:Mode"] = "ApiKeys" };
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var prefix = $"Auth:Keys:{i.ToString(CultureInfo.InvariantCulture)}:";
+            settings[prefix + "Id"] = keys[i].Id;
+            settings[prefix + "Tenant"] = keys[i].Tenant;
+            settings[prefix + "Role"] = keys[i].Role;
+            settings[prefix + "Hash"] = ApiKeyHasher.Hash(keys[i].Key);
+        }
+
+        return settings;
     }
 
     /// <summary>Writes pins into a tenant through the vector Upsert RPC (version decides which write wins), embedded

@@ -41,31 +41,19 @@ public sealed class SearchHostFixture : IAsyncLifetime
     {
         Chat = await FakeChatServer.StartAsync();
         Chat.Answer = ContradictingAnswer;
-        var settings = new Dictionary<string, string?>
-        {
-            // Real API-key auth: the test's storefront key for the tenant, and the service key Ranking uses for Vector.
-            ["Auth:Mode"] = "ApiKeys",
-            ["Auth:Keys:0:Id"] = "e2e-storefront",
-            ["Auth:Keys:0:Tenant"] = Tenant,
-            ["Auth:Keys:0:Role"] = "Storefront",
-            ["Auth:Keys:0:Hash"] = ApiKeyHasher.Hash(StorefrontKey),
-            ["Auth:Keys:1:Id"] = "service",
-            ["Auth:Keys:1:Tenant"] = "*",
-            ["Auth:Keys:1:Role"] = "Service",
-            ["Auth:Keys:1:Hash"] = ApiKeyHasher.Hash(ServiceKey),
-            ["Ranking:VectorApiKey"] = ServiceKey,
-            ["Auth:Keys:2:Id"] = "e2e-admin",
-            ["Auth:Keys:2:Tenant"] = Tenant,
-            ["Auth:Keys:2:Role"] = "Admin",
-            ["Auth:Keys:2:Hash"] = ApiKeyHasher.Hash(AdminKey),
-            ["Ranking:Engagement:DataPath"] = Path.Combine(_dataPath, "engagement"),
-            ["Intent:PrewarmTenants:0"] = Tenant,
-            ["Intent:Remote:Enabled"] = "true",
-            ["Intent:Remote:Endpoint"] = Chat.Endpoint.ToString(),
-            ["Intent:Remote:Model"] = "qwen2.5-intent",
-            // Generous for a loaded 2-core test machine; the tight 300 ms default is covered by RemoteIntentParserTests.
-            ["Intent:Remote:TimeoutMs"] = "2000",
-        };
+        // Real API-key auth: the test's storefront and admin keys for the tenant, and the service key Ranking uses for Vector.
+        var settings = RankingTestHost.ApiKeys(
+            ("e2e-storefront", Tenant, "Storefront", StorefrontKey),
+            ("service", "*", "Service", ServiceKey),
+            ("e2e-admin", Tenant, "Admin", AdminKey));
+        settings["Ranking:VectorApiKey"] = ServiceKey;
+        settings["Ranking:Engagement:DataPath"] = Path.Combine(_dataPath, "engagement");
+        settings["Intent:PrewarmTenants:0"] = Tenant;
+        settings["Intent:Remote:Enabled"] = "true";
+        settings["Intent:Remote:Endpoint"] = Chat.Endpoint.ToString();
+        settings["Intent:Remote:Model"] = "qwen2.5-intent";
+        // Generous for a loaded 2-core test machine; the tight 300 ms default is covered by RemoteIntentParserTests.
+        settings["Intent:Remote:TimeoutMs"] = "2000";
         (_app, var address) = await RankingTestHost.StartAsync(settings, _dataPath);
 
         Channel = GrpcChannel.ForAddress(address);

@@ -45,27 +45,15 @@ public abstract class TailHostFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Auth:Mode"] = "ApiKeys",
-            ["Auth:Keys:0:Id"] = "plain-storefront",
-            ["Auth:Keys:0:Tenant"] = Plain,
-            ["Auth:Keys:0:Role"] = "Storefront",
-            ["Auth:Keys:0:Hash"] = ApiKeyHasher.Hash(PlainKey),
-            ["Auth:Keys:1:Id"] = "ruled-storefront",
-            ["Auth:Keys:1:Tenant"] = Ruled,
-            ["Auth:Keys:1:Role"] = "Storefront",
-            ["Auth:Keys:1:Hash"] = ApiKeyHasher.Hash(RuledKey),
-            ["Auth:Keys:2:Id"] = "service",
-            ["Auth:Keys:2:Tenant"] = "*",
-            ["Auth:Keys:2:Role"] = "Service",
-            ["Auth:Keys:2:Hash"] = ApiKeyHasher.Hash(ServiceKey),
-            ["Ranking:VectorApiKey"] = ServiceKey,
-            ["Intent:PrewarmTenants:0"] = Plain,
-            ["Intent:PrewarmTenants:1"] = Ruled,
-            // The plain tenant: no rules at all (not even out-of-stock demotion), the baseline order.
-            ["Ranking:Rules:Default:OutOfStock"] = "None",
-        };
+        var settings = RankingTestHost.ApiKeys(
+            ("plain-storefront", Plain, "Storefront", PlainKey),
+            ("ruled-storefront", Ruled, "Storefront", RuledKey),
+            ("service", "*", "Service", ServiceKey));
+        settings["Ranking:VectorApiKey"] = ServiceKey;
+        settings["Intent:PrewarmTenants:0"] = Plain;
+        settings["Intent:PrewarmTenants:1"] = Ruled;
+        // The plain tenant: no rules at all (not even out-of-stock demotion), the baseline order.
+        settings["Ranking:Rules:Default:OutOfStock"] = "None";
         Configure(settings);
         (_app, var address) = await RankingTestHost.StartAsync(settings, _dataPath);
 

@@ -79,21 +79,15 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
 
         // Publish everything (confirmed by the broker, persistent), with repeats of 500 keys mixed in; kill -9 the
         // ranking service once part has been counted and restart it while the rest waits on its durable queue.
-        var publishing = Task.Run(async () =>
-        {
-            foreach (var chunk in events.Concat(events.Take(500)).Chunk(200))
-            {
-                await Task.WhenAll(chunk.Select(e => PublishAsync(channel, Envelope(e), ct)));
-            }
-        }, ct);
-        await WaitUntilAsync(async () => (await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct)).EventsCounted >= 2_000, TimeSpan.FromSeconds(60));
+        var publishing = Task.Run(() => PublishAllAsync(channel, events.Concat(events.Take(500)), ct), ct);
+        await WaitForCountedAsync(admin, 2_000, TimeSpan.FromSeconds(60), ct);
         await system.Ranking.KillHardAsync();
         await publishing;
         system.Ranking.Start();
         await system.Ranking.WaitReadyAsync(TimeSpan.FromSeconds(60), ct);
 
-        await WaitUntilAsync(async () => (await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct)).EventsCounted >= total, TimeSpan.FromSeconds(120));
-        await WaitUntilAsync(async () => await QueueDepthAsync(connection, $"pin-engaged-{system.RankingReplicaId}", ct) == 0, TimeSpan.FromSeconds(60));
+        await WaitForCountedAsync(admin, total, TimeSpan.FromSeconds(120), ct);
+        await WaitForDrainedAsync(connection, ct);
         await Task.Delay(500, ct);
         var stats = await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct);
         Assert.Equal(total, stats.EventsCounted);
@@ -117,14 +111,8 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
         var events = Enumerable.Range(0, total).Select(i => Event(tenant, $"user-{i % 300}", $"pin-{i % 200}", 1 + (i % 5), $"term-{i}")).ToList();
 
-        var publishing = Task.Run(async () =>
-        {
-            foreach (var chunk in events.Chunk(200))
-            {
-                await Task.WhenAll(chunk.Select(e => PublishAsync(channel, Envelope(e), ct)));
-            }
-        }, ct);
-        await WaitUntilAsync(async () => (await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct)).EventsCounted >= 800, TimeSpan.FromSeconds(60));
+        var publishing = Task.Run(() => PublishAllAsync(channel, events, ct), ct);
+        await WaitForCountedAsync(admin, 800, TimeSpan.FromSeconds(60), ct);
 
         // SIGTERM mid-stream: the host stops the bus, which lets in-flight messages finish (logged, applied, acked)
         // before the process exits by itself.
@@ -135,8 +123,8 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
         system.Ranking.Start();
         await system.Ranking.WaitReadyAsync(TimeSpan.FromSeconds(60), ct);
 
-        await WaitUntilAsync(async () => (await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct)).EventsCounted >= total, TimeSpan.FromSeconds(120));
-        await WaitUntilAsync(async () => await QueueDepthAsync(connection, $"pin-engaged-{system.RankingReplicaId}", ct) == 0, TimeSpan.FromSeconds(60));
+        await WaitForCountedAsync(admin, total, TimeSpan.FromSeconds(120), ct);
+        await WaitForDrainedAsync(connection, ct);
         await Task.Delay(500, ct);
         var stats = await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct);
         Assert.Equal(total, stats.EventsCounted);
@@ -176,7 +164,7 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
         }
 
         await WaitUntilAsync(async () => await QueueDepthAsync(connection, errorQueue, ct) - before >= 100, TimeSpan.FromSeconds(60));
-        await WaitUntilAsync(async () => (await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct)).EventsCounted >= 100, TimeSpan.FromSeconds(60));
+        await WaitForCountedAsync(admin, 100, TimeSpan.FromSeconds(60), ct);
         Assert.Equal(100u, await QueueDepthAsync(connection, errorQueue, ct) - before);
         Assert.Equal(100, (await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct)).EventsCounted);
 
@@ -246,6 +234,22 @@ public sealed class EngagementSystemTests(DistributedSystem system) : IClassFixt
         timestamp = DateTimeOffset.UtcNow,
         idempotencyKey = key,
     };
+
+    /// <summary>Publishes the events 200 at a time, each confirmed by the broker.</summary>
+    private static async Task PublishAllAsync(IChannel channel, IEnumerable<object> events, CancellationToken ct)
+    {
+        foreach (var chunk in events.Chunk(200))
+        {
+            await Task.WhenAll(chunk.Select(e => PublishAsync(channel, Envelope(e), ct)));
+        }
+    }
+
+    private static Task WaitForCountedAsync(RankingService.RankingServiceClient admin, long count, TimeSpan timeout, CancellationToken ct) =>
+        WaitUntilAsync(async () => (await admin.GetEngagementStatsAsync(new EngagementStatsRequest(), cancellationToken: ct)).EventsCounted >= count, timeout);
+
+    /// <summary>Waits until this replica's engagement queue holds no message.</summary>
+    private Task WaitForDrainedAsync(IConnection connection, CancellationToken ct) =>
+        WaitUntilAsync(async () => await QueueDepthAsync(connection, $"pin-engaged-{system.RankingReplicaId}", ct) == 0, TimeSpan.FromSeconds(60));
 
     private static async Task PublishAsync(IChannel channel, string body, CancellationToken ct)
     {
