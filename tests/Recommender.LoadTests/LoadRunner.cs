@@ -18,9 +18,13 @@ public static class LoadRunner
         var gen0 = GC.CollectionCount(0);
         var gen2 = GC.CollectionCount(2);
         Console.WriteLine($"measuring {o.Seconds} s at concurrency {o.Concurrency} ...");
+        using var sampler = o.AllocProfile > 0 ? new AllocationSampler() : null;
+        sampler?.Start();
         var wall = Stopwatch.StartNew();
         var (latencies, errors, results) = await RunPhaseAsync(client, queries, o, TimeSpan.FromSeconds(o.Seconds));
         wall.Stop();
+        sampler?.Stop();
+        sampler?.Print(o.AllocProfile);
         process.Refresh();
         return new LoadReport(latencies, errors, results, wall.Elapsed, process.TotalProcessorTime - cpu0,
             GC.GetTotalAllocatedBytes() - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(2) - gen2);

@@ -105,6 +105,15 @@ using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
 });
 var client = new RankingService.RankingServiceClient(apiKey.Length > 0 ? channel.WithApiKey(apiKey) : channel.CreateCallInvoker());
 
+if (o.Recall > 0 && app is not null)
+{
+    await RecallCheck.RunAsync(app.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), catalog, queries, o.Recall, o.Candidates);
+    if (o.Seconds == 0)
+    {
+        return;
+    }
+}
+
 if (o.DiversityCheck > 0 && app is not null)
 {
     using var vectorChannel = GrpcChannel.ForAddress(address);

@@ -160,4 +160,18 @@ public sealed class SearchEndToEndTests(SearchHostFixture host) : IClassFixture<
         host.Ranking.SearchAsync(
             new RankingSearchRequest { Tenant = SearchHostFixture.Tenant, Query = query, PageSize = pageSize },
             cancellationToken: TestContext.Current.CancellationToken).ResponseAsync;
+
+    /// <summary>MMR (the default) compares candidate vectors that searches no longer carry: Ranking fetches those of
+    /// pins it has not seen once, then reuses them. Both searches must diversify, and identically.</summary>
+    [Fact]
+    public async Task Search_DefaultMmrTwice_DiversifiesWithFetchedThenCachedVectors()
+    {
+        var request = new RankingSearchRequest { Query = "toner cartridge", PageSize = 20 };
+
+        var first = await host.Ranking.SearchAsync(request, cancellationToken: TestContext.Current.CancellationToken);
+        var second = await host.Ranking.SearchAsync(request, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Contains(first.Results, r => r.Explanation.Any(e => e.Feature == Pipeline.TailExplanations.Diversity));
+        Assert.Equal(first.Results.Select(r => (r.Pin.Id, r.Score)), second.Results.Select(r => (r.Pin.Id, r.Score)));
+    }
 }

@@ -125,4 +125,34 @@ public sealed class InProcessVectorClientTests
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
         Assert.NotNull(call.GetTrailers());
     }
+
+    [Fact]
+    public async Task Search_EmbeddedStore_SharesEachPinVersionsMessageAndFollowsUpdates()
+    {
+        await using var host = await VectorServiceHost.StartAsync("Embedded", Ct, inProcessClient: true);
+        var inProcess = host.RegisteredClient;
+        var upsert = new UpsertRequest();
+        upsert.Points.Add(Catalog().Select(ToProto));
+        await inProcess.UpsertAsync(upsert, cancellationToken: Ct);
+        var search = new SearchRequest { Tenant = Acme, Limit = 10, EmbedderVersion = EmbedderVersion, Sparse = SparseQuery("wool rug").ToProto() };
+        search.Dense.Add(DenseQuery("wool rug"));
+
+        var first = await inProcess.SearchAsync(search, cancellationToken: Ct);
+        var second = await inProcess.SearchAsync(search, cancellationToken: Ct);
+
+        // One message per stored pin version, shared by responses (read-only), equal to a fresh conversion.
+        Assert.NotEmpty(first.Results);
+        Assert.All(first.Results.Zip(second.Results), pair => Assert.Same(pair.First.Pin, pair.Second.Pin));
+        Assert.All(first.Results, r => Assert.Empty(r.Dense));
+        var top = first.Results[0].Pin;
+        var renamed = Pin(Acme, int.Parse(top.Id[1..], System.Globalization.CultureInfo.InvariantCulture), version: top.Version + 1, title: top.Title + " renamed");
+        await inProcess.UpsertAsync(new UpsertRequest { Points = { ToProto(renamed) } }, cancellationToken: Ct);
+
+        var after = await inProcess.SearchAsync(search, cancellationToken: Ct);
+        var updated = Assert.Single(after.Results, r => r.Pin.Id == top.Id).Pin;
+        Assert.NotSame(top, updated);
+        Assert.Equal(top.Version + 1, updated.Version);
+        Assert.EndsWith(" renamed", updated.Title, StringComparison.Ordinal);
+        Assert.Equal(await host.Client.SearchAsync(search, cancellationToken: Ct), after);
+    }
 }

@@ -96,6 +96,7 @@ public static class RankingServiceExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngagementRecorder>());
         builder.Services.AddScoped<HomeFeedBuilder>();
         builder.Services.AddSingleton<FeatureExtractor>();
+        builder.Services.AddSingleton<RetrievedPins>();
         builder.Services.AddSingleton<RankerRegistry>();
         builder.Services.AddSingleton<BusinessRules>();
         builder.Services.AddSingleton<RankedListCache>();

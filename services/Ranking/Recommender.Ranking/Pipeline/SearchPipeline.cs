@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Google.Protobuf;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -27,12 +26,14 @@ public sealed partial class SearchPipeline(
     Engagement.EngagementRecorder recorder,
     IOptions<RankingOptions> options,
     IOptions<Tail.DiversityOptions> diversity,
+    RetrievedPins retrieved,
     ILogger<SearchPipeline> logger)
 {
     private readonly RankingOptions _options = options.Value;
 
-    /// <summary>Vectors travel from the vector service only when MMR compares them (about 1 KB per candidate); the
-    /// embedded store already returns every hybrid hit's exact cosine.</summary>
+    /// <summary>MMR compares the candidates' vectors (about 1 KB each). Searches do not carry them: both vector
+    /// backends return every hybrid hit's exact cosine, and the vectors of pins not seen before are fetched once
+    /// (<see cref="RetrievedPins"/>).</summary>
     private readonly bool _withVectors = diversity.Value.Mode == Tail.DiversityMode.Mmr;
     private readonly string _embedderVersion = embedder.ModelVersion();
 
@@ -59,15 +60,15 @@ public sealed partial class SearchPipeline(
             Filter = SearchFilterBuilder.Build(request.Filters, intent, parsed.Vocabulary),
             Limit = _options.CandidateCount,
             EmbedderVersion = _embedderVersion,
-            WithVectors = _withVectors,
         };
         search.Dense.Add(query);
         var found = await vector.SearchAsync(search, deadline: Deadline(deadline), cancellationToken: cancellationToken);
+        await FetchMissingVectorsAsync(tenant, found.Results, deadline, cancellationToken);
 
         var negated = NegatedTerms.Of(intent);
         var candidates = found.Results
             .Where(r => !negated.Excludes(r.Pin.Title, r.Pin.Brand, r.Pin.Colour))
-            .Select(r => ToCandidate(r, query))
+            .Select(ToCandidate)
             .ToList();
 
         var offset = PageToken.Read(request.PageToken, fingerprint);
@@ -98,9 +99,10 @@ public sealed partial class SearchPipeline(
             throw ServiceRuleException.NotFound($"Pin '{request.PinId}' does not exist in tenant '{tenant}'.");
         }
 
-        var recommend = new RecommendRequest { Tenant = tenant, Limit = Math.Min(_options.CandidateCount + 1, 1_000), WithVectors = _withVectors };
+        var recommend = new RecommendRequest { Tenant = tenant, Limit = Math.Min(_options.CandidateCount + 1, 1_000) };
         recommend.PositiveIds.Add(request.PinId);
         var found = await vector.RecommendAsync(recommend, deadline: Deadline(deadline), cancellationToken: cancellationToken);
+        await FetchMissingVectorsAsync(tenant, found.Results, deadline, cancellationToken);
 
         var seedTokens = TextTokenizer.Tokenize(seed.Points[0].Pin.Title);
         var candidates = new List<Candidate>(found.Results.Count);
@@ -109,12 +111,29 @@ public sealed partial class SearchPipeline(
             // The seed itself is never its own recommendation.
             if (r.Pin.Id != request.PinId && candidates.Count < _options.CandidateCount)
             {
-                candidates.Add(ToCandidate(r, null));
+                candidates.Add(ToCandidate(r));
             }
         }
 
         var offset = PageToken.Read(request.PageToken, fingerprint);
         return tail.Finish(new SearchContext(tenant, seedTokens, UserId: NullIfEmpty(request.UserId)), candidates, offset, pageSize, fingerprint);
+    }
+
+    /// <summary>With MMR, fetches (in one call) the vectors of hits whose pin version was not seen before.</summary>
+    private async Task FetchMissingVectorsAsync(string tenant, IEnumerable<ScoredPin> hits, DateTime deadline, CancellationToken cancellationToken)
+    {
+        if (!_withVectors || retrieved.MissingVectors(hits) is not { } missing)
+        {
+            return;
+        }
+
+        var get = new GetRequest { Tenant = tenant, WithVectors = true };
+        get.PinIds.Add(missing);
+        var points = await vector.GetAsync(get, deadline: Deadline(deadline), cancellationToken: cancellationToken);
+        foreach (var point in points.Points)
+        {
+            retrieved.Remember(point);
+        }
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
@@ -125,24 +144,12 @@ public sealed partial class SearchPipeline(
         return callerDeadline < own ? callerDeadline : own;
     }
 
-    private static Candidate ToCandidate(ScoredPin r, float[]? query)
+    /// <summary>A hit as a candidate: its dense score is the vector service's exact cosine (both backends give it for
+    /// every hybrid hit); the pin and vector come converted once per pin version (<see cref="RetrievedPins"/>).</summary>
+    private Candidate ToCandidate(ScoredPin r)
     {
-        var pin = r.Pin.ToPinData(r.Pin.Tenant, r.Pin.Version);
-        var dense = r.DenseScore;
-        float[]? vector = null;
-        if (r.Dense.Count > 0)
-        {
-            // One copy out of the message: the real cosine for every candidate (also those the sparse branch alone
-            // found) and the vector MMR diversity compares.
-            vector = new float[r.Dense.Count];
-            r.Dense.CopyTo(vector, 0);
-            if (query is not null && vector.Length == query.Length)
-            {
-                dense = TensorPrimitives.Dot(vector, query);
-            }
-        }
-
-        return new Candidate(pin, r.Score, dense, r.SparseScore) { Vector = vector };
+        var (pin, vector) = retrieved.Of(r);
+        return new Candidate(pin, r.Score, r.DenseScore, r.SparseScore) { Vector = vector };
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information,

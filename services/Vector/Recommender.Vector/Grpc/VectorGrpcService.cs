@@ -17,6 +17,9 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
 {
     private readonly VectorSearchOptions _options = options.Value;
 
+    /// <summary>The wire form of each stored pin, made once, when the store shares its pin instances.</summary>
+    private readonly PinProtoCache? _pins = store.SharesStoredPins ? new PinProtoCache() : null;
+
     public override async Task<UpsertResponse> Upsert(UpsertRequest request, ServerCallContext context)
     {
         VectorRequestValidator.Validate(request);
@@ -49,7 +52,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
         TenantAccess.Resolve(context, request.Tenant);
         var points = await store.GetAsync(request.Tenant, request.PinIds, context.CancellationToken);
         var response = new GetResponse();
-        response.Points.Add(points.Select(p => p.ToProto(request.WithVectors)));
+        response.Points.Add(points.Select(p => p.ToProto(request.WithVectors, _pins)));
         return response;
     }
 
@@ -63,10 +66,11 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
             request.Sparse is { Indices.Count: > 0 } ? request.Sparse.ToSparse() : SparseVector.Empty,
             request.Filter.ToFilter(),
             request.Limit,
-            request.EmbedderVersion);
+            request.EmbedderVersion,
+            request.WithVectors);
         var hits = await store.SearchAsync(query, context.CancellationToken);
         var response = new SearchResponse();
-        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors)));
+        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors, _pins)));
         return response;
     }
 
@@ -75,10 +79,10 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
         VectorRequestValidator.Validate(request, _options);
         TenantAccess.Resolve(context, request.Tenant);
         var hits = await store.RecommendAsync(
-            new RecommendQuery(request.Tenant, request.PositiveIds, request.NegativeIds, request.Filter.ToFilter(), request.Limit),
+            new RecommendQuery(request.Tenant, request.PositiveIds, request.NegativeIds, request.Filter.ToFilter(), request.Limit, request.WithVectors),
             context.CancellationToken);
         var response = new SearchResponse();
-        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors)));
+        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors, _pins)));
         return response;
     }
 

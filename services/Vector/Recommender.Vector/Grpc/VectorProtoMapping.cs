@@ -28,16 +28,16 @@ public static class VectorProtoMapping
         return proto;
     }
 
-    public static ScoredPin ToProto(this SearchHit hit, bool withVectors)
+    public static ScoredPin ToProto(this SearchHit hit, bool withVectors, PinProtoCache? pins = null)
     {
         var scored = new ScoredPin
         {
-            Pin = hit.Point.Pin.ToProto(),
+            Pin = pins?.For(hit.Point.Pin) ?? hit.Point.Pin.ToProto(),
             Score = hit.Score,
             DenseScore = hit.DenseScore,
             SparseScore = hit.SparseScore,
         };
-        if (withVectors)
+        if (withVectors && hit.Point.Dense.Length > 0)
         {
             scored.Dense.Add(hit.Point.Dense);
         }
@@ -45,9 +45,9 @@ public static class VectorProtoMapping
         return scored;
     }
 
-    public static VectorPoint ToProto(this StoredPoint point, bool withVectors)
+    public static VectorPoint ToProto(this StoredPoint point, bool withVectors, PinProtoCache? pins = null)
     {
-        var proto = new VectorPoint { Pin = point.Pin.ToProto(), EmbedderVersion = point.EmbedderVersion };
+        var proto = new VectorPoint { Pin = pins?.For(point.Pin) ?? point.Pin.ToProto(), EmbedderVersion = point.EmbedderVersion };
         if (withVectors)
         {
             proto.Dense.Add(point.Dense);

@@ -13,18 +13,21 @@ public sealed record UpsertResult(int Applied, int Stale);
 
 public sealed record CollectionStats(long Count, int Dimensions, string EmbedderVersion, string Backend);
 
-/// <summary>A hybrid query: either branch may be empty; both see the same filter (tenant is always applied).</summary>
+/// <summary>A hybrid query: either branch may be empty; both see the same filter (tenant is always applied).
+/// Without <paramref name="WithVectors"/> a store may leave the hits' dense vectors empty (their scores are the same).</summary>
 public sealed record HybridQuery(
     string Tenant,
     float[]? Dense,
     SparseVector? Sparse,
     VectorFilter? Filter,
     int Limit,
-    string? EmbedderVersion);
+    string? EmbedderVersion,
+    bool WithVectors = true);
 
 public sealed record RecommendQuery(
     string Tenant,
     IReadOnlyList<string> PositiveIds,
     IReadOnlyList<string> NegativeIds,
     VectorFilter? Filter,
-    int Limit);
+    int Limit,
+    bool WithVectors = true);

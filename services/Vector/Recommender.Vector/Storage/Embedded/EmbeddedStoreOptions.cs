@@ -22,9 +22,9 @@ public sealed class EmbeddedStoreOptions
 
     /// <summary>A dense search over at most this many pins (after filtering) is always exact.</summary>
     [Range(0, int.MaxValue)]
-    public int ExactScanLimit { get; set; } = 20_000;
+    public int ExactScanLimit { get; set; } = 2_000;
 
     /// <summary>Shortlist size of a quantised scan, as a multiple of the hits asked for (at least 64 more).</summary>
     [Range(1, 100)]
-    public int RescoreFactor { get; set; } = 4;
+    public int RescoreFactor { get; set; } = 2;
 }

@@ -163,7 +163,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             using var selection = segment.Select(CompiledFilter.Compile(query.Filter, _keywords), null);
             var denseHits = dense is null ? [] : segment.DenseTop(dense, selection, prefetch);
             var sparseHits = sparse is null ? [] : segment.SparseTop(sparse, selection, prefetch);
-            return Task.FromResult(Fuse(segment, denseHits, sparseHits, dense, sparse is not null, query.Limit));
+            return Task.FromResult(Fuse(segment, denseHits, sparseHits, dense, sparse is not null, query.Limit, query.WithVectors));
         }
         finally
         {
@@ -189,7 +189,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             using var selection = segment.Select(CompiledFilter.Compile(query.Filter, _keywords), examples);
             var hits = segment.DenseTop(target, selection, query.Limit);
             return Task.FromResult<IReadOnlyList<SearchHit>>(
-                hits.Select(h => new SearchHit(segment.Materialize(h.Entry), h.Score, h.Score, 0f)).ToList());
+                hits.Select(h => new SearchHit(Point(segment, h.Entry, query.WithVectors), h.Score, h.Score, 0f)).ToList());
         }
         finally
         {
@@ -213,6 +213,9 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             _lock.ExitReadLock();
         }
     }
+
+    /// <inheritdoc />
+    public bool SharesStoredPins => true;
 
     public void Dispose()
     {
@@ -263,31 +266,71 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             ? segment.VectorAt(entry.Slot).ToArray()
             : throw ServiceRuleException.NotFound($"Pin '{id}' was not found.");
 
-    /// <summary>Fuses the branches by reciprocal rank; every hybrid hit gets its exact cosine to the dense query, also
-    /// the pins only the sparse branch found (one dot product each), so callers need not fetch vectors for it.</summary>
+    /// <summary>Fuses the branches by reciprocal rank (as <see cref="ReciprocalRankFusion"/> does: same k, same sums,
+    /// ties by pin id); every hybrid hit gets its exact cosine to the dense query, also the pins only the sparse branch
+    /// found (one dot product each), so callers need not fetch vectors for it.</summary>
     private static IReadOnlyList<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
-        float[]? denseQuery, bool hasSparse, int limit)
+        float[]? denseQuery, bool hasSparse, int limit, bool withVectors)
     {
         var hasDense = denseQuery is not null;
         if (!(hasDense && hasSparse))
         {
-            return (hasDense ? dense : sparse).Take(limit)
-                .Select(h => new SearchHit(segment.Materialize(h.Entry), h.Score, hasDense ? h.Score : 0f, hasSparse ? h.Score : 0f))
-                .ToList();
+            var single = hasDense ? dense : sparse;
+            var hits = new List<SearchHit>(Math.Min(limit, single.Count));
+            for (var i = 0; i < single.Count && i < limit; i++)
+            {
+                var (entry, score) = single[i];
+                hits.Add(new SearchHit(Point(segment, entry, withVectors), score, hasDense ? score : 0f, hasSparse ? score : 0f));
+            }
+
+            return hits;
         }
 
-        var denseScores = dense.ToDictionary(h => h.Entry.Point.Pin.Id, h => h.Score, StringComparer.Ordinal);
-        var sparseScores = sparse.ToDictionary(h => h.Entry.Point.Pin.Id, h => h.Score, StringComparer.Ordinal);
-        return ReciprocalRankFusion.Fuse<(Segment.Entry Entry, float Score)>([dense, sparse], h => h.Entry.Point.Pin.Id, limit)
-            .Select(f =>
+        // Entries are unique per pin, so they key the fusion by reference (no string hashing).
+        var fused = new Dictionary<Segment.Entry, int>(dense.Count + sparse.Count, ReferenceEqualityComparer.Instance);
+        var items = new List<Fused>(dense.Count + sparse.Count);
+        for (var rank = 0; rank < dense.Count; rank++)
+        {
+            fused[dense[rank].Entry] = items.Count;
+            items.Add(new Fused(dense[rank].Entry, 1f / (rank + ReciprocalRankFusion.DefaultK), dense[rank].Score, 0f, true));
+        }
+
+        for (var rank = 0; rank < sparse.Count; rank++)
+        {
+            var (entry, score) = sparse[rank];
+            var add = 1f / (rank + ReciprocalRankFusion.DefaultK);
+            if (fused.TryGetValue(entry, out var at))
             {
-                var id = f.Item.Entry.Point.Pin.Id;
-                var cosine = denseScores.TryGetValue(id, out var d) ? d : TensorPrimitives.Dot(segment.VectorAt(f.Item.Entry.Slot), denseQuery);
-                return new SearchHit(segment.Materialize(f.Item.Entry), f.Score, cosine, sparseScores.GetValueOrDefault(id));
-            })
-            .ToList();
+                items[at] = items[at] with { Score = items[at].Score + add, Sparse = score };
+            }
+            else
+            {
+                items.Add(new Fused(entry, add, 0f, score, false));
+            }
+        }
+
+        items.Sort(static (a, b) =>
+        {
+            var byScore = b.Score.CompareTo(a.Score);
+            return byScore != 0 ? byScore : string.CompareOrdinal(a.Entry.Point.Pin.Id, b.Entry.Point.Pin.Id);
+        });
+        var result = new List<SearchHit>(Math.Min(limit, items.Count));
+        for (var i = 0; i < items.Count && i < limit; i++)
+        {
+            var f = items[i];
+            var cosine = f.InDense ? f.Dense : TensorPrimitives.Dot(segment.VectorAt(f.Entry.Slot), denseQuery);
+            result.Add(new SearchHit(Point(segment, f.Entry, withVectors), f.Score, cosine, f.Sparse));
+        }
+
+        return result;
     }
+
+    /// <summary>The stored point of a hit: with a copy of its vector when asked for, else the stored instance.</summary>
+    private static StoredPoint Point(Segment segment, Segment.Entry entry, bool withVectors) =>
+        withVectors ? segment.Materialize(entry) : entry.Point;
+
+    private readonly record struct Fused(Segment.Entry Entry, float Score, float Dense, float Sparse, bool InDense);
 
     private Segment Segment(string tenant)
     {

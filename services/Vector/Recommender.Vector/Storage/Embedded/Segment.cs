@@ -26,8 +26,15 @@ internal sealed class Segment
     private QuantizedVectors? _quantized;
     private float[][] _blocks = [];
     private ulong[] _live = [];
+
+    /// <summary>The generation of the entry in each slot (0 when the slot is free), so a postings walk checks a
+    /// posting against one int array instead of loading each slot's entry.</summary>
+    private int[] _generations = [];
     private int _dimensions;
     private int _generation;
+
+    /// <summary>Dense scans running now, over all segments (see <see cref="Partitions"/>).</summary>
+    private static int s_activeScans;
 
     public Segment(int dimensions, KeywordTable keywords, TermStats terms, EmbeddedStoreOptions options)
     {
@@ -58,6 +65,8 @@ internal sealed class Segment
     public int Capacity => _entries.Count;
 
     public int Dimensions => _dimensions;
+
+    private bool IsLive(int slot) => (_live[slot >> 6] & (1UL << slot)) != 0;
 
     public Entry? EntryAt(int slot) => _entries[slot];
 
@@ -122,6 +131,7 @@ internal sealed class Segment
         var previous = _entries[slot];
         var entry = new Entry(point with { Dense = [] }, slot, ++_generation);
         _entries[slot] = entry;
+        _generations[slot] = entry.Generation;
         Columns.Set(slot, point.Pin, _keywords);
         _live[slot >> 6] |= 1UL << slot;
         point.Dense.AsSpan().CopyTo(_blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions));
@@ -161,6 +171,7 @@ internal sealed class Segment
             }
 
             _entries[slot] = null;
+            _generations[slot] = 0;
             _live[slot >> 6] &= ~(1UL << slot);
             Columns.Clear(slot);
             RemovePostings(entry);
@@ -218,6 +229,19 @@ internal sealed class Segment
     /// shortlist is rescored exactly.</summary>
     public List<(Entry Entry, float Score)> DenseTop(float[] query, Selection? selection, int limit)
     {
+        Interlocked.Increment(ref s_activeScans);
+        try
+        {
+            return DenseTopCore(query, selection, limit);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_activeScans);
+        }
+    }
+
+    private List<(Entry Entry, float Score)> DenseTopCore(float[] query, Selection? selection, int limit)
+    {
         var count = selection?.Count ?? _entries.Count;
         if (_quantized is not null && count > _options.ExactScanLimit)
         {
@@ -235,7 +259,7 @@ internal sealed class Segment
         // testing the bitmap after: an unpredictable skip before the dot product cost more than the dot product.
         var dense = selection is null || selection.Count * 2 > _entries.Count;
         var count = dense ? _entries.Count : selection!.Count;
-        var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
+        var partitions = Partitions(count);
         if (partitions <= 1)
         {
             var top = new TopK(limit);
@@ -268,53 +292,97 @@ internal sealed class Segment
     public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Selection? selection, int limit)
     {
         var capacity = _entries.Count;
-        var scores = ArrayPool<float>.Shared.Rent(Math.Max(capacity, 1));
-        var seen = ArrayPool<bool>.Shared.Rent(Math.Max(capacity, 1));
-        var touched = new List<int>();
-        try
+        var scratch = SparseScratch.For(capacity);
+        var scores = scratch.Scores;
+        var stamps = scratch.Stamps;
+        var touched = scratch.Touched;
+        var stamp = scratch.NextStamp();
+        var generations = _generations;
+        var count = 0;
+        for (var q = 0; q < query.Count; q++)
         {
-            Array.Clear(seen, 0, capacity);
-            for (var q = 0; q < query.Count; q++)
+            if (!_postings.TryGetValue(query.Indices[q], out var postings) || postings.Count == 0)
             {
-                if (!_postings.TryGetValue(query.Indices[q], out var postings) || postings.Count == 0)
+                continue;
+            }
+
+            var weight = TermStats.Idf(_terms.Documents, _terms.DocumentFrequency(query.Indices[q])) * query.Values[q];
+            var slots = postings.Slots;
+            var postingGenerations = postings.Generations;
+            var weights = postings.Weights;
+            for (var p = 0; p < postings.Count; p++)
+            {
+                var slot = slots[p];
+                if (generations[slot] != postingGenerations[p] || (selection is not null && !selection.Contains(slot)))
                 {
                     continue;
                 }
 
-                var weight = TermStats.Idf(_terms.Documents, _terms.DocumentFrequency(query.Indices[q])) * query.Values[q];
-                for (var p = 0; p < postings.Count; p++)
+                if (stamps[slot] != stamp)
                 {
-                    var slot = postings.Slots[p];
-                    var entry = _entries[slot];
-                    if (entry is null || entry.Generation != postings.Generations[p]
-                        || (selection is not null && !selection.Contains(slot)))
-                    {
-                        continue;
-                    }
-
-                    if (!seen[slot])
-                    {
-                        seen[slot] = true;
-                        scores[slot] = 0f;
-                        touched.Add(slot);
-                    }
-
-                    scores[slot] += weight * postings.Weights[p];
+                    stamps[slot] = stamp;
+                    scores[slot] = 0f;
+                    touched[count++] = slot;
                 }
-            }
 
-            var top = new TopK(limit);
-            foreach (var slot in touched)
-            {
-                top.Offer(_entries[slot]!, scores[slot]);
+                scores[slot] += weight * weights[p];
             }
-
-            return top.Drain();
         }
-        finally
+
+        var top = new TopK(limit);
+        for (var i = 0; i < count; i++)
         {
-            ArrayPool<float>.Shared.Return(scores);
-            ArrayPool<bool>.Shared.Return(seen);
+            var slot = touched[i];
+            top.Offer(_entries[slot]!, scores[slot]);
+        }
+
+        return top.Drain();
+    }
+
+    /// <summary>Per-thread buffers of a postings walk: a score and a stamp per slot (a slot's score is valid when its
+    /// stamp is the walk's; nothing is cleared between walks) and the list of slots the walk touched.</summary>
+    private sealed class SparseScratch
+    {
+        [ThreadStatic]
+        private static SparseScratch? s_current;
+
+        private int _stamp;
+
+        private SparseScratch(int capacity)
+        {
+            Scores = new float[capacity];
+            Stamps = new int[capacity];
+            Touched = new int[capacity];
+        }
+
+        public float[] Scores { get; }
+
+        public int[] Stamps { get; }
+
+        public int[] Touched { get; }
+
+        public static SparseScratch For(int capacity)
+        {
+            var scratch = s_current;
+            if (scratch is null || scratch.Scores.Length < capacity)
+            {
+                // Room to grow, so a segment taking upserts does not reallocate on every walk.
+                scratch = new SparseScratch(Math.Max(1024, capacity + (capacity >> 3)));
+                s_current = scratch;
+            }
+
+            return scratch;
+        }
+
+        public int NextStamp()
+        {
+            if (++_stamp == int.MaxValue)
+            {
+                Array.Clear(Stamps);
+                _stamp = 1;
+            }
+
+            return _stamp;
         }
     }
 
@@ -325,10 +393,9 @@ internal sealed class Segment
             for (var slot = from; slot < to; slot++)
             {
                 var score = TensorPrimitives.Dot(VectorAt(slot), query);
-                var entry = _entries[slot];
-                if (entry is not null && (selection is null || selection.Contains(slot)))
+                if (selection is null ? IsLive(slot) : selection.Contains(slot))
                 {
-                    top.Offer(entry, score);
+                    top.Offer(_entries[slot]!, score);
                 }
             }
 
@@ -358,7 +425,7 @@ internal sealed class Segment
             && (selection is null || (long)q.NonZeroDimensions.Length * _entries.Count <= (long)selection.Count * _dimensions);
         var dense = byColumns || selection is null || selection.Count * 2 > _entries.Count;
         var count = dense ? _entries.Count : selected;
-        var partitions = count >= ParallelScanThreshold ? Math.Min(Environment.ProcessorCount, count / (ParallelScanThreshold / 2)) : 1;
+        var partitions = Partitions(count);
         var heaps = new PriorityQueue<int, float>[partitions];
 
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
@@ -392,7 +459,7 @@ internal sealed class Segment
                     for (var slot = i; slot < i + 8; slot++)
                     {
                         var score = scores[slot - from] * scales[slot];
-                        if (selection is null ? _entries[slot] is null : !selection.Contains(slot))
+                        if (selection is null ? !IsLive(slot) : !selection.Contains(slot))
                         {
                             continue;
                         }
@@ -408,7 +475,7 @@ internal sealed class Segment
                 var score = (scores is null ? quantized.Dot(slot, q) : scores[i - from]) * quantized.Scale(slot);
 
                 // Scored first, tested after: an unpredictable skip before the dot product cost more than the dot.
-                if (dense && (selection is null ? _entries[slot] is null : !selection.Contains(slot)))
+                if (dense && (selection is null ? !IsLive(slot) : !selection.Contains(slot)))
                 {
                     continue;
                 }
@@ -424,17 +491,39 @@ internal sealed class Segment
             heaps[p] = heap;
         });
 
-        // Rescore every shortlisted pin exactly; the best of the partitions' shortlists are all candidates.
-        var top = new TopK(limit);
-        foreach (var heap in heaps)
+        // The partitions' shortlists merge into the one a single scan would keep (the best `shortlist` approximate
+        // scores), and only those are rescored exactly.
+        var merged = heaps[0];
+        var worstMerged = PeekPriority(merged);
+        for (var p = 1; p < heaps.Length; p++)
         {
-            while (heap.TryDequeue(out var slot, out _))
+            foreach (var (slot, score) in heaps[p].UnorderedItems)
             {
-                top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+                Offer(merged, slot, score, shortlist, ref worstMerged);
             }
         }
 
+        var top = new TopK(limit);
+        foreach (var (slot, _) in merged.UnorderedItems)
+        {
+            top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+        }
+
         return top.Drain();
+    }
+
+    /// <summary>How many parts a scan of <paramref name="count"/> slots is split into: one per core that no other scan
+    /// is using, so a lone search uses every core and searches that already keep the cores busy do not pay for
+    /// fork and join.</summary>
+    private static int Partitions(int count)
+    {
+        if (count < ParallelScanThreshold)
+        {
+            return 1;
+        }
+
+        var free = Environment.ProcessorCount / Math.Max(1, Volatile.Read(ref s_activeScans));
+        return Math.Max(1, Math.Min(free, count / (ParallelScanThreshold / 2)));
     }
 
     /// <summary>Keeps the slot in the shortlist (a min-heap of the best <paramref name="shortlist"/> scores) when it
@@ -462,6 +551,11 @@ internal sealed class Segment
         if ((slot >> 6) >= _live.Length)
         {
             Array.Resize(ref _live, Math.Max(16, _live.Length * 2));
+        }
+
+        if (slot >= _generations.Length)
+        {
+            Array.Resize(ref _generations, Math.Max(1024, _generations.Length * 2));
         }
 
         Columns.EnsureCapacity(slot + 1);

@@ -1,0 +1,64 @@
+using Recommender.Contracts.Catalog.V1;
+using Recommender.Contracts.Vector.V1;
+using Recommender.Ranking.Pipeline;
+
+namespace Recommender.Ranking.Tests;
+
+/// <summary>Ranking's per-version cache of retrieved pins and their vectors (what lets searches skip carrying vectors).</summary>
+public sealed class RetrievedPinsTests
+{
+    [Fact]
+    public void Of_HitWithoutVectorNeverSeen_ConvertsPinAndHasNoVector()
+    {
+        var pins = new RetrievedPins();
+        var hit = Hit("p1", version: 3);
+
+        var (pin, vector) = pins.Of(hit);
+
+        Assert.Equal(("p1", "t", 3L, "Lamp p1"), (pin.Id, pin.Tenant, pin.Version, pin.Title));
+        Assert.Null(vector);
+        Assert.Equal(["p1"], pins.MissingVectors([hit]));
+    }
+
+    [Fact]
+    public void MissingVectors_AfterRemember_OnlyUnseenOrNewerVersions()
+    {
+        var pins = new RetrievedPins();
+        pins.Remember(Point("p1", version: 3, 0.6f, 0.8f));
+        pins.Remember(Point("p2", version: 1, 1f, 0f));
+
+        var missing = pins.MissingVectors([Hit("p1", 3), Hit("p2", 2), Hit("p3", 1)]);
+        var (pin, vector) = pins.Of(Hit("p1", 3));
+
+        Assert.Equal(["p2", "p3"], missing);
+        Assert.Equal("Lamp p1", pin.Title);
+        Assert.Equal([0.6f, 0.8f], Assert.IsType<float[]>(vector));
+        Assert.Same(pin, pins.Of(Hit("p1", 3)).Pin);
+    }
+
+    [Fact]
+    public void Of_HitCarryingItsVector_KeepsItForLaterHitsWithout()
+    {
+        var pins = new RetrievedPins();
+        var carrying = Hit("p1", 2);
+        carrying.Dense.Add([0f, 1f]);
+
+        var first = pins.Of(carrying);
+        var later = pins.Of(Hit("p1", 2));
+
+        Assert.Equal([0f, 1f], Assert.IsType<float[]>(first.Vector));
+        Assert.Same(first.Vector, later.Vector);
+        Assert.Null(pins.MissingVectors([Hit("p1", 2)]));
+    }
+
+    private static Pin Proto(string id, long version) => new() { Id = id, Tenant = "t", Title = $"Lamp {id}", Brand = "Acme", Version = version };
+
+    private static ScoredPin Hit(string id, long version) => new() { Pin = Proto(id, version), Score = 1, DenseScore = 0.5f };
+
+    private static VectorPoint Point(string id, long version, params float[] dense)
+    {
+        var point = new VectorPoint { Pin = Proto(id, version) };
+        point.Dense.Add(dense);
+        return point;
+    }
+}
