@@ -81,6 +81,7 @@ public sealed class EngagementLog : IAsyncDisposable
         await _writer;
         foreach (var stream in _open.Values)
         {
+            stream.Flush(flushToDisk: true);
             await stream.DisposeAsync();
         }
 
@@ -110,17 +111,20 @@ public sealed class EngagementLog : IAsyncDisposable
 
             try
             {
-                var touched = new HashSet<FileStream>();
+                // Engagement lines (an append waits for them) are fsynced; search lines only reach the OS (which
+                // writes them back within seconds) and are fsynced when their file closes: a power loss can lose the
+                // last searches, i.e. query texts, and searches do not cost an fsync each.
+                var touched = new Dictionary<FileStream, bool>();
                 foreach (var p in batch)
                 {
                     var stream = Open(p.File);
                     stream.Write(Encoding.UTF8.GetBytes(p.Line + "\n"));
-                    touched.Add(stream);
+                    touched[stream] = touched.GetValueOrDefault(stream) || p.Done is not null;
                 }
 
-                foreach (var stream in touched)
+                foreach (var (stream, durable) in touched)
                 {
-                    stream.Flush(flushToDisk: true);
+                    stream.Flush(flushToDisk: durable);
                 }
 
                 Written += batch.Count;
@@ -175,6 +179,7 @@ public sealed class EngagementLog : IAsyncDisposable
 
         foreach (var stream in _open.Values)
         {
+            stream.Flush(flushToDisk: true);
             stream.Dispose();
         }
 
