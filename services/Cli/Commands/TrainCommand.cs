@@ -41,11 +41,12 @@ public static class TrainCommand
         var rankerShare = new Option<double>("--ranker-share") { Description = "Share of the train queries held out of the embedder's training and used to fit the ranker (the embedder would otherwise have seen them: leaked semantic scores).", DefaultValueFactory = _ => 0.5 };
         var folds = new Option<int>("--folds") { Description = "Cross-fitting: the train queries are split into this many folds; each fold's candidates and features come from an embedder trained on the other folds, so the ranker fits on all train queries with honest semantic scores, and the served embedder learns from all of them. 1 = one embedder on the train queries outside --ranker-share.", DefaultValueFactory = _ => 2 };
         var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 200 };
-        var queryLogFolds = new Option<int>("--query-log-folds") { Description = "Query-log expansion (the train queries that found each product, shipped in DIR/ranker): a train query's query-log features come from the expansion built without its fold, one of this many (a stable hash of the query id). 0 = no query log.", DefaultValueFactory = _ => 2 };
+        var queryLogFolds = new Option<int>("--query-log-folds") { Description = "Query-log expansion (the train queries that found each product, shipped in DIR/ranker): a train query's query-log features come from the expansion built without its fold, one of this many (a stable hash of the query id). 0 = no query log.", DefaultValueFactory = _ => 5 };
+        var spell = new Option<bool>("--spell-correction") { Description = "Correct misspelled query words against the catalog's words for retrieval and features, as the service does (Ranking:SpellCorrection).", DefaultValueFactory = _ => true };
         var cache = new Option<string?>("--features-cache") { Description = "Tuning aid: reuse (or write) the retrieved candidates and features in this file; it holds labels, keep it under artifacts/." };
         var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
         {
-            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare, folds, queryLogFolds,
+            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare, folds, queryLogFolds, spell,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.Guard(async () =>
         {
@@ -145,7 +146,7 @@ public static class TrainCommand
                                 continue;
                             }
 
-                            using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(dir), n => indexTask.Increment(n), cancellationToken);
+                            using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(dir), n => indexTask.Increment(n), parse.GetValue(spell), cancellationToken);
                             await Parallel.ForEachAsync(pass.Queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
                                 async (query, ct) =>
                                 {
@@ -194,7 +195,7 @@ public static class TrainCommand
 
                         var parser = Recommender.Ranking.Intent.IntentModel.Build(pins.Values.ToList(), new Recommender.Ranking.Intent.IntentOptions().CategoryThreshold).Parser;
                         var text = RankerTraining.Queries(sets).ToDictionary(q => QueryLogTraining.Key(q.Dataset, q.QueryId), q => q.Query, StringComparer.Ordinal);
-                        QueryLogTraining.Fill(rows.ToList(), text, pins, parser, queryLog, QueryLogTraining.Folds(sets, logFolds));
+                        QueryLogTraining.Fill(rows.ToList(), text, pins, parser, queryLog, QueryLogTraining.Folds(sets, logFolds), parse.GetValue(spell));
                         AnsiConsole.MarkupLine($"Query log: {queryLog.Queries:N0} (product, train query) pairs over {queryLog.Pins:N0} products; " +
                             $"train features cross-fitted over {logFolds} folds, in {Stopwatch.GetElapsedTime(t1).TotalSeconds:F0} s.");
                     }

@@ -32,23 +32,20 @@ public static class QueryLogTraining
 
     /// <summary>The query tokens the service's features see (the intent's remaining text, else the normalised query),
     /// as <see cref="CandidateSearch"/> computes them.</summary>
-    public static List<string> Tokens(EmbeddedIntentParser parser, string query)
-    {
-        var intent = parser.Parse(query);
-        return TextTokenizer.Tokenize(intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery);
-    }
+    public static List<string> Tokens(EmbeddedIntentParser parser, string query, bool spellCorrection) =>
+        TextTokenizer.Tokenize(CandidateSearch.QueryText(parser, parser.Parse(query), spellCorrection));
 
     /// <summary>Overwrites the query-log features of every row through the service's own
     /// <see cref="QueryLogExpansion.Extract"/>: train rows from their fold's expansion, other rows from
     /// <paramref name="served"/>.</summary>
     public static void Fill(
         IReadOnlyList<QueryCandidates> rows, IReadOnlyDictionary<string, string> queryText, IReadOnlyDictionary<string, PinData> pins,
-        EmbeddedIntentParser parser, QueryLogExpansion served, QueryLogExpansion[] folds)
+        EmbeddedIntentParser parser, QueryLogExpansion served, QueryLogExpansion[] folds, bool spellCorrection)
     {
         Parallel.ForEach(rows, row =>
         {
             var expansion = row.Split == "train" && folds.Length > 0 ? folds[TrainingPlan.Fold(row.QueryId, folds.Length)] : served;
-            var tokens = Tokens(parser, queryText[Key(row.Dataset, row.QueryId)]);
+            var tokens = Tokens(parser, queryText[Key(row.Dataset, row.QueryId)], spellCorrection);
             var candidates = new Candidate[row.ProductIds.Length];
             for (var i = 0; i < candidates.Length; i++)
             {
