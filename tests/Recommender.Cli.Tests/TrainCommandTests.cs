@@ -4,6 +4,7 @@ using System.Text.Json;
 using Recommender.Cli.Commands;
 using Recommender.Cli.Evaluation;
 using Recommender.Ranking.Engagement;
+using Recommender.Ranking.Pipeline.QueryLog;
 
 namespace Recommender.Cli.Tests;
 
@@ -35,6 +36,19 @@ public sealed class TrainCommandTests : IDisposable
         var version = ranker.RootElement.GetProperty("version").GetString()!;
         Assert.StartsWith("lgbm-", version, StringComparison.Ordinal);
         Assert.Equal("2", ranker.RootElement.GetProperty("parameters").GetProperty("folds").GetString()); // cross-fitted by default
+
+        // The query-log expansion ships next to the trees, named and hashed by the ranker's manifest, and holds the
+        // train queries (never val) that found their product.
+        var parameters = ranker.RootElement.GetProperty("parameters");
+        var logFile = parameters.GetProperty(QueryLogExpansion.ParameterFile).GetString()!;
+        Assert.True(File.Exists(Path.Combine(models, "ranker", logFile)), logFile);
+        var queryLog = QueryLogExpansion.LoadForRanker(Path.Combine(models, "ranker"));
+        var split = Queries().Select((q, i) => (q, Val: i % 4 == 0)).ToList();
+        Assert.All(split.Where(s => !s.Val), s => Assert.Contains(string.Join(' ', Recommender.Embeddings.TextTokenizer.Tokenize(s.q.Query)), queryLog.QueriesOf(s.q.Relevant)));
+        Assert.All(split.Where(s => s.Val), s => Assert.DoesNotContain(string.Join(' ', Recommender.Embeddings.TextTokenizer.Tokenize(s.q.Query)), queryLog.QueriesOf(s.q.Relevant)));
+        Assert.Empty(queryLog.QueriesOf(Queries()[1].Other)); // label 1: did not find it
+        using var top = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(models, "manifest.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(queryLog.Version, top.RootElement.GetProperty("query_log").GetProperty("version").GetString());
 
         var run = Path.Combine(_dir, "run.jsonl");
         var (rankCode, rankOutput) = await CliRun.InvokeAsync(

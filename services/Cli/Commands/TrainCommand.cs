@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML;
 using Recommender.Cli.Evaluation;
@@ -10,6 +11,7 @@ using Recommender.Embeddings.Model;
 using Recommender.Embeddings.Training;
 using Recommender.Ranking.Model;
 using Recommender.Ranking.Pipeline;
+using Recommender.Ranking.Pipeline.QueryLog;
 using Spectre.Console;
 
 namespace Recommender.Cli.Commands;
@@ -39,10 +41,12 @@ public static class TrainCommand
         var rankerShare = new Option<double>("--ranker-share") { Description = "Share of the train queries held out of the embedder's training and used to fit the ranker (the embedder would otherwise have seen them: leaked semantic scores).", DefaultValueFactory = _ => 0.5 };
         var folds = new Option<int>("--folds") { Description = "Cross-fitting: the train queries are split into this many folds; each fold's candidates and features come from an embedder trained on the other folds, so the ranker fits on all train queries with honest semantic scores, and the served embedder learns from all of them. 1 = one embedder on the train queries outside --ranker-share.", DefaultValueFactory = _ => 2 };
         var trainDepth = new Option<int>("--train-depth") { Description = "Fit on each train query's first N candidates (retrieval order; features are computed over all of them).", DefaultValueFactory = _ => 200 };
+        var queryLogFolds = new Option<int>("--query-log-folds") { Description = "Query-log expansion (the train queries that found each product, shipped in DIR/ranker): a train query's query-log features come from the expansion built without its fold, one of this many (a stable hash of the query id). 0 = no query log.", DefaultValueFactory = _ => 5 };
+        var spell = new Option<bool>("--spell-correction") { Description = "Correct misspelled query words against the catalog's words for retrieval and features, as the service does (Ranking:SpellCorrection).", DefaultValueFactory = _ => true };
         var cache = new Option<string?>("--features-cache") { Description = "Tuning aid: reuse (or write) the retrieved candidates and features in this file; it holds labels, keep it under artifacts/." };
         var command = new Command("train", "Train everything that needs training (embedder, ranker) from product and judgment files.")
         {
-            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare, folds,
+            products, judgments, output, candidates, trees, leaves, learningRate, minLeaf, embedderEpochs, embedder, cache, trainDepth, rankerShare, folds, queryLogFolds, spell,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.Guard(async () =>
         {
@@ -95,6 +99,7 @@ public static class TrainCommand
             var rows = new ConcurrentBag<QueryCandidates>();
             TreeEnsembleRanker? ranker = null;
             RankerManifest? rankerManifest = null;
+            QueryLogExpansion? queryLog = null;
             double embedderSeconds = 0, retrievalSeconds = 0, rankerSeconds = 0;
             await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
@@ -141,7 +146,7 @@ public static class TrainCommand
                                 continue;
                             }
 
-                            using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(dir), n => indexTask.Increment(n), cancellationToken);
+                            using var search = await CandidateSearch.BuildAsync(catalog, ModelArtifact.Load(dir), n => indexTask.Increment(n), parse.GetValue(spell), cancellationToken);
                             await Parallel.ForEachAsync(pass.Queries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
                                 async (query, ct) =>
                                 {
@@ -173,6 +178,28 @@ public static class TrainCommand
                     embedTask.Value = embedTask.MaxValue;
                     indexTask.Value = indexTask.MaxValue;
                     var t1 = Stopwatch.GetTimestamp();
+                    var logFolds = parse.GetValue(queryLogFolds);
+                    if (logFolds < 0 || logFolds > 20)
+                    {
+                        throw new ArgumentException($"--query-log-folds must be between 0 and 20 (got {logFolds}).");
+                    }
+
+                    if (logFolds > 0)
+                    {
+                        queryLog = QueryLogTraining.Served(sets);
+                        var pins = new Dictionary<string, Recommender.Contracts.PinData>(StringComparer.Ordinal);
+                        foreach (var product in catalog)
+                        {
+                            pins.TryAdd(product.Id, CandidateSearch.ToPin(product));
+                        }
+
+                        var parser = Recommender.Ranking.Intent.IntentModel.Build(pins.Values.ToList(), new Recommender.Ranking.Intent.IntentOptions().CategoryThreshold).Parser;
+                        var text = RankerTraining.Queries(sets).ToDictionary(q => QueryLogTraining.Key(q.Dataset, q.QueryId), q => q.Query, StringComparer.Ordinal);
+                        QueryLogTraining.Fill(rows.ToList(), text, pins, parser, queryLog, QueryLogTraining.Folds(sets, logFolds), parse.GetValue(spell));
+                        AnsiConsole.MarkupLine($"Query log: {queryLog.Queries:N0} (product, train query) pairs over {queryLog.Pins:N0} products; " +
+                            $"train features cross-fitted over {logFolds} folds, in {Stopwatch.GetElapsedTime(t1).TotalSeconds:F0} s.");
+                    }
+
                     var ordered = rows.OrderBy(r => r.Dataset, StringComparer.Ordinal).ThenBy(r => r.QueryId, StringComparer.Ordinal).ToList();
                     AnsiConsole.MarkupLine($"Candidates and features of {ordered.Count:N0} queries in {retrievalSeconds:F0} s.");
                     var depth = parse.GetValue(trainDepth);
@@ -200,6 +227,15 @@ public static class TrainCommand
                     AnsiConsole.MarkupLine($"Early stopping on val: {bestTrees} of {full.Trees.Count} trees (val NDCG@10 {bestNdcg:F4}).");
                     rankerSeconds = Stopwatch.GetElapsedTime(t1).TotalSeconds;
                     var metrics = RankerTraining.Evaluate(ordered, "val", "ltr", RankerTraining.Scorer(new TreeEnsembleRanker("eval", ensemble)));
+                    var logParameters = new Dictionary<string, string>();
+                    if (queryLog is not null)
+                    {
+                        var logFile = queryLog.Save(rankerDir);
+                        logParameters[QueryLogExpansion.ParameterFile] = logFile;
+                        logParameters[QueryLogExpansion.ParameterSha256] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(rankerDir, logFile))));
+                        logParameters["query_log_folds"] = logFolds.ToString(CultureInfo.InvariantCulture);
+                    }
+
                     rankerManifest = RankerArtifact.Save(rankerDir, ensemble, new RankerManifest
                     {
                         Version = "",
@@ -224,7 +260,7 @@ public static class TrainCommand
                             ["folds"] = (plan.Count > 1 ? plan.Count - 1 : 1).ToString(CultureInfo.InvariantCulture),
                             ["train_groups"] = train.Count.ToString(CultureInfo.InvariantCulture),
                             ["val_groups"] = val.Count.ToString(CultureInfo.InvariantCulture),
-                        },
+                        }.Concat(logParameters).ToDictionary(),
                     });
                     ranker = RankerArtifact.Load(rankerDir);
                     rankTask.IsIndeterminate = false;
@@ -252,6 +288,7 @@ public static class TrainCommand
                 Judgments = judgmentFiles.Select(Path.GetFullPath),
                 Embedder = new { Path = "embedder", ModelArtifact.Load(embedderDir).Version },
                 Ranker = new { Path = "ranker", rankerManifest!.Version, rankerManifest.Trees },
+                QueryLog = queryLog is null ? null : new { Path = "ranker/" + rankerManifest.Parameters[QueryLogExpansion.ParameterFile], queryLog.Version, queryLog.Pins, queryLog.Queries },
                 ValMetrics = results.Select(r => new { r.Dataset, r.Method, r.Queries, Ndcg10 = Math.Round(r.Ndcg10, 4), Recall100 = Math.Round(r.Recall100, 4) }),
                 Seconds = new
                 {

@@ -28,11 +28,22 @@ public sealed class CandidateSearch : IDisposable
     private readonly EmbeddedIntentParser _parser;
     private readonly FeatureExtractor _features = new(Recommender.Ranking.Engagement.NoEngagement.Instance);
 
-    private CandidateSearch(EmbeddedVectorStore store, ITextEmbedder embedder, EmbeddedIntentParser parser)
+    private CandidateSearch(EmbeddedVectorStore store, ITextEmbedder embedder, EmbeddedIntentParser parser, bool spellCorrection)
     {
         _store = store;
         _embedder = embedder;
         _parser = parser;
+        _spellCorrection = spellCorrection;
+    }
+
+    private readonly bool _spellCorrection;
+
+    /// <summary>The query's text for retrieval and features, as <see cref="SearchPipeline"/> computes it: the intent's
+    /// remaining text (else the normalised query), spelling-corrected against the catalog when asked.</summary>
+    public static string QueryText(EmbeddedIntentParser parser, ShoppingIntent intent, bool spellCorrection)
+    {
+        var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
+        return spellCorrection ? parser.Vocabulary.Speller.Correct(text) : text;
     }
 
     public static PinData ToPin(CatalogProduct product) => new()
@@ -48,7 +59,7 @@ public sealed class CandidateSearch : IDisposable
     };
 
     public static async Task<CandidateSearch> BuildAsync(
-        IReadOnlyList<CatalogProduct> products, ITextEmbedder embedder, Action<int>? progress, CancellationToken cancellationToken)
+        IReadOnlyList<CatalogProduct> products, ITextEmbedder embedder, Action<int>? progress, bool spellCorrection, CancellationToken cancellationToken)
     {
         var store = new EmbeddedVectorStore(
             Options.Create(new EmbeddedStoreOptions { DataPath = "" }),
@@ -71,14 +82,14 @@ public sealed class CandidateSearch : IDisposable
         }
 
         var intent = IntentModel.Build(pins, new IntentOptions().CategoryThreshold);
-        return new CandidateSearch(store, embedder, intent.Parser);
+        return new CandidateSearch(store, embedder, intent.Parser, spellCorrection);
     }
 
     /// <summary>The query's candidates with their features, in retrieval order.</summary>
     public async Task<List<Candidate>> CandidatesAsync(string query, int limit, CancellationToken cancellationToken)
     {
         var intent = _parser.Parse(query);
-        var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
+        var text = QueryText(_parser, intent, _spellCorrection);
         var tokens = TextTokenizer.Tokenize(text);
         var dense = new float[_embedder.Dimensions];
         _embedder.Embed(text, dense);

@@ -3,8 +3,10 @@ using Recommender.Ranking.Engagement;
 
 namespace Recommender.Cli.Training;
 
-/// <summary>Graded labels of one file, with how its labels map to the ranker's integer grades.</summary>
-public sealed record JudgmentSet(string File, IReadOnlyList<Judgment> Judgments, Func<float, int> Grade, int MaxGrade);
+/// <summary>Graded labels of one file, with how its labels map to the ranker's integer grades. <paramref name="FoundAt"/>
+/// is the lowest label that means "this search found what it wanted" (the query-log expansion's pairs): 2 in judgment
+/// files (the evaluation's "relevant"), 1 (a click) in engagement logs.</summary>
+public sealed record JudgmentSet(string File, IReadOnlyList<Judgment> Judgments, Func<float, int> Grade, int MaxGrade, float FoundAt = 2);
 
 /// <summary>
 /// Turns a <c>--judgments</c> file into graded labels. The extension point for new kinds of label files: an
@@ -50,7 +52,7 @@ public sealed class EngagementLogJudgmentSource : IJudgmentSource
             throw new ArgumentException($"--judgments: the engagement log folder {path} holds no engagement tied to a logged search.");
         }
 
-        return new JudgmentSet(path, judgments, label => Math.Clamp((int)Math.Round(label), 0, 4), 4);
+        return new JudgmentSet(path, judgments, label => Math.Clamp((int)Math.Round(label), 0, 4), 4, FoundAt: 1);
     }
 }
 

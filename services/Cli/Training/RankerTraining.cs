@@ -205,7 +205,10 @@ public static class RankerTraining
     public static List<QueryCandidates>? LoadCache(string path)
     {
         using var reader = new BinaryReader(File.OpenRead(path));
-        if (reader.ReadInt32() != RankingFeature.Count)
+        // A cache written before the query-log features existed is still good: train recomputes that group
+        // (QueryLogTraining.Fill) on every run, cached or not.
+        var stored = reader.ReadInt32();
+        if (stored != RankingFeature.Count && stored != RankingFeature.QueryLogBm25)
         {
             return null;
         }
@@ -233,7 +236,7 @@ public static class RankerTraining
                 ids[i] = reader.ReadString();
                 grades[i] = reader.ReadInt32();
                 features[i] = new float[RankingFeature.Count];
-                for (var f = 0; f < RankingFeature.Count; f++)
+                for (var f = 0; f < stored; f++)
                 {
                     features[i][f] = reader.ReadSingle();
                 }

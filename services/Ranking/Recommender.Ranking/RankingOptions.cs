@@ -34,4 +34,8 @@ public sealed class RankingOptions
     /// <summary>Deadline for calls to the vector service when the caller set none.</summary>
     [Range(1, 60_000)]
     public int VectorTimeoutMs { get; set; } = 2_000;
+
+    /// <summary>Correct misspelled query words against the catalog's words (<see cref="Intent.QuerySpeller"/>) for
+    /// retrieval and features; the parsed intent keeps the original.</summary>
+    public bool SpellCorrection { get; set; } = true;
 }

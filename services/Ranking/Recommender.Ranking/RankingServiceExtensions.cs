@@ -98,6 +98,7 @@ public static class RankingServiceExtensions
         builder.Services.AddSingleton<FeatureExtractor>();
         builder.Services.AddSingleton<RetrievedPins>();
         builder.Services.AddSingleton<RankerRegistry>();
+        builder.Services.AddSingleton<Pipeline.QueryLog.QueryLogRegistry>();
         builder.Services.AddSingleton<BusinessRules>();
         builder.Services.AddSingleton<RankedListCache>();
         builder.Services.AddSingleton<RankerModelWatcher>();

@@ -55,6 +55,9 @@ public sealed class CatalogVocabulary
         Materials = materials;
     }
 
+    /// <summary>Spelling correction of query words against this catalog's words (retrieval and features use it).</summary>
+    public QuerySpeller Speller { get; private init; } = QuerySpeller.Empty;
+
     /// <summary>A vocabulary with only the common colour and material words: what a tenant gets before its catalog
     /// has been read.</summary>
     public static CatalogVocabulary Empty { get; } = Build([]);
@@ -104,9 +107,11 @@ public sealed class CatalogVocabulary
         var materialCounts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var ancestors = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
         var count = 0;
+        var speller = new QuerySpeller.Builder();
         foreach (var pin in pins)
         {
             count++;
+            speller.Add(pin);
             var brand = pin.Brand.Trim();
             var words = IntentText.Words(brand);
             if (words.Length > 0)
@@ -194,7 +199,7 @@ public sealed class CatalogVocabulary
             categoryCounts.Keys.Order(StringComparer.OrdinalIgnoreCase).ToArray(),
             ValueIndex(colourCounts, CommonColours),
             ValueIndex(materialCounts, CommonMaterials),
-            ancestors);
+            ancestors) { Speller = speller.Build() };
     }
 
     /// <summary>"startech com" -> itself, "startechcom", "startech"; "tripp lite" -> itself, "tripplite".</summary>

@@ -2,15 +2,18 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recommender.Ranking.Pipeline;
+using Recommender.Ranking.Pipeline.QueryLog;
 
 namespace Recommender.Ranking.Model;
 
 /// <summary>
 /// Loads the ranker artifact of <c>Ranking:Model:Path</c> at start (a broken one fails the start) and then polls
 /// its manifest: a new version is loaded and swapped into <see cref="RankerRegistry"/> while searches run; a
-/// broken new version is logged and the model in use is kept.
+/// broken new version is logged and the model in use is kept. The query log that ships in the same folder
+/// (<see cref="QueryLogExpansion.LoadForRanker"/>) is loaded and swapped with its ranker.
 /// </summary>
-public sealed partial class RankerModelWatcher(RankerRegistry registry, IOptions<RankerModelOptions> options, ILogger<RankerModelWatcher> logger)
+public sealed partial class RankerModelWatcher(
+    RankerRegistry registry, IOptions<RankerModelOptions> options, ILogger<RankerModelWatcher> logger, QueryLogRegistry? queryLog = null)
     : BackgroundService
 {
     private readonly RankerModelOptions _options = options.Value;
@@ -25,6 +28,8 @@ public sealed partial class RankerModelWatcher(RankerRegistry registry, IOptions
         }
 
         var model = RankerArtifact.Load(_options.Path);
+        var log = QueryLogExpansion.LoadForRanker(_options.Path);
+        queryLog?.Swap(log);
         registry.Swap(model);
         LogLoaded(logger, model.Version, _options.Path);
         return base.StartAsync(cancellationToken);
@@ -57,7 +62,9 @@ public sealed partial class RankerModelWatcher(RankerRegistry registry, IOptions
         try
         {
             var model = RankerArtifact.Load(_options.Path);
+            var log = QueryLogExpansion.LoadForRanker(_options.Path);
             var old = registry.Current.Version;
+            queryLog?.Swap(log);
             registry.Swap(model);
             _rejected = null;
             LogSwapped(logger, old, model.Version, _options.Path);

@@ -3,6 +3,7 @@ using Recommender.Contracts;
 using Recommender.Embeddings;
 using Recommender.Ranking.Engagement;
 using Recommender.Ranking.Intent;
+using Recommender.Ranking.Pipeline.QueryLog;
 
 namespace Recommender.Ranking.Pipeline;
 
@@ -10,9 +11,10 @@ namespace Recommender.Ranking.Pipeline;
 /// Computes each candidate's <see cref="RankingFeature"/> vector. The same code runs online (every ranked list) and
 /// offline (the <c>train</c> command), so training and serving see identical features. A pin's text is tokenised
 /// once and cached by (tenant, id, version); the query is prepared once per request; the per-candidate work
-/// compares term ids in small arrays and allocates nothing.
+/// compares term ids in small arrays and allocates nothing. The query-log features come from the
+/// <see cref="QueryLogRegistry"/>'s expansion (none without one).
 /// </summary>
-public sealed class FeatureExtractor(IEngagementSignals engagement)
+public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegistry? queryLog = null)
 {
     private const int MaxCachedPins = 250_000;
     private const double K1 = 1.2;
@@ -100,6 +102,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement)
 
         PricePercentiles(candidates);
         Freshness(candidates);
+        queryLog?.Current.Extract(context.QueryTokens, candidates);
     }
 
     /// <summary>The query-against-pin features; returns the raw title BM25.</summary>

@@ -49,6 +49,7 @@ public sealed partial class SearchPipeline(
         var parsed = await intentService.ParseAsync(tenant, request.Query, cancellationToken);
         var intent = parsed.Intent;
         var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
+        text = _options.SpellCorrection ? parsed.Vocabulary.Speller.Correct(text) : text;
         var tokens = TextTokenizer.Tokenize(text);
         var embedding = await embedder.GenerateVectorAsync(text, cancellationToken: cancellationToken);
         var query = embedding.ToArray();
