@@ -59,7 +59,7 @@ public static class RecallCheck
 
         Console.WriteLine($"recall@{k} of the int8 shortlist vs exact scans, {asked.Count} queries, {catalog.Count:N0} pins (defaults: RescoreFactor {new EmbeddedStoreOptions().RescoreFactor}, ExactScanLimit {new EmbeddedStoreOptions().ExactScanLimit}); mean (min):");
         Console.WriteLine("  RescoreFactor  ExactScanLimit   dense            hybrid           hybrid+category  hybrid+price");
-        foreach (var (factor, exactLimit) in new[] { (1, 20_000), (2, 20_000), (4, 20_000), (1, 1_000), (2, 1_000), (4, 1_000) })
+        foreach (var (factor, exactLimit) in new[] { (1, 20_000), (2, 20_000), (4, 20_000), (1, 2_000), (2, 2_000), (4, 2_000) })
         {
             (approxOptions.RescoreFactor, approxOptions.ExactScanLimit) = (factor, exactLimit);
             var sums = new double[4];
