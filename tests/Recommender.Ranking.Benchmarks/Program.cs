@@ -61,6 +61,27 @@ if (args.Contains("--rerank-cpu"))
     return 0;
 }
 
+// `--rerank-loop SECONDS [--page]`: the default tail (MMR, no rules, 200-tree model) ranked in a loop, for a profiler
+// (e.g. `perf record` with DOTNET_PerfMapEnabled=1).
+if (args.Contains("--rerank-loop"))
+{
+    var at = Array.IndexOf(args, "--rerank-loop");
+    var seconds = at + 1 < args.Length && double.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var s) ? s : 20;
+    var bench = new RerankBenchmarks { Model = BenchRanker.Trees200, Diversity = Recommender.Ranking.Pipeline.Tail.DiversityMode.Mmr, Rules = false };
+    bench.Setup();
+    var page = args.Contains("--page");
+    var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+    var invocations = 0;
+    while (Stopwatch.GetTimestamp() < until)
+    {
+        _ = page ? bench.RankAndFirstPage() : bench.Rank();
+        invocations++;
+    }
+
+    Console.WriteLine($"{invocations} invocations of {(page ? "RankAndFirstPage" : "Rank")}");
+    return 0;
+}
+
 // The generated benchmark project builds the whole dependency chain: give a busy 2-core machine time for it.
 BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
 return 0;
