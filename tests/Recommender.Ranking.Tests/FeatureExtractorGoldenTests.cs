@@ -19,7 +19,14 @@ public sealed class FeatureExtractorGoldenTests
     /// <summary>The features that existed when the hashes were recorded.</summary>
     private const int RecordedFeatures = 31;
 
-    private static readonly Lazy<Catalog> Sample = new(() => new Catalog());
+    private static readonly Lazy<Catalog> Sample = new(() => new Catalog(TestData.IcecatSample.ToList()));
+
+    /// <summary>The sample with category paths (the sample has none): leaf = the brand, upper- or lower-cased by the
+    /// pin's index, a few without a leaf, so leaves sort in ordinal order with case mattering.</summary>
+    private static readonly Lazy<Catalog> Categorised = new(() => new Catalog(TestData.IcecatSample.Select((p, i) => p with
+    {
+        CategoryPath = i % 11 == 0 ? [] : ["Products", i % 3 == 0 ? p.Brand.ToUpperInvariant() : p.Brand],
+    }).ToList()));
 
     [Theory]
     [InlineData("toner cartridge", "0C05E82B82B22814")]
@@ -33,9 +40,19 @@ public sealed class FeatureExtractorGoldenTests
     [InlineData("logitech", "8B899CECBB33E264")]
     [InlineData("notebook bag between $20 and $50", "B8C998246D928642")]
     [InlineData("cheapest leather laptop case", "1DBCCAA183269625")]
-    public void Extract_IcecatCandidateSets_SameFeatureBitsAsRecorded(string query, string expected)
+    public void Extract_IcecatCandidateSets_SameFeatureBitsAsRecorded(string query, string expected) =>
+        Assert.Equal(expected, FeatureHash(Sample.Value, query));
+
+    [Theory]
+    [InlineData("toner cartridge", "DD1FEC58E432107F")]
+    [InlineData("cheap laptop", "CC706431F5FB3B5C")]
+    [InlineData("samsung monitor 24 inch", "CB66F22D9CDA4AD0")]
+    [InlineData("notebook bag between $20 and $50", "9797D84B9BA77C5B")]
+    public void Extract_CategorisedCandidateSets_SameFeatureBitsAsRecorded(string query, string expected) =>
+        Assert.Equal(expected, FeatureHash(Categorised.Value, query));
+
+    private static string FeatureHash(Catalog catalog, string query)
     {
-        var catalog = Sample.Value;
         var intent = catalog.Parser.Parse(query);
         var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
         var context = new SearchContext("default", TextTokenizer.Tokenize(text), intent, "user-1");
@@ -60,7 +77,7 @@ public sealed class FeatureExtractorGoldenTests
             }
         }
 
-        Assert.Equal(expected, Convert.ToHexString(hash.GetHashAndReset())[..16]);
+        return Convert.ToHexString(hash.GetHashAndReset())[..16];
     }
 
     [Fact]
@@ -84,9 +101,9 @@ public sealed class FeatureExtractorGoldenTests
         private readonly List<float[]> _vectors;
         private readonly HashingEmbedder _embedder = new();
 
-        public Catalog()
+        public Catalog(List<PinData> pins)
         {
-            _pins = TestData.IcecatSample.ToList();
+            _pins = pins;
             _vectors = _pins.Select(p =>
             {
                 var v = new float[_embedder.Dimensions];
