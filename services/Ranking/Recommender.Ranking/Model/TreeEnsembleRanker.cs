@@ -11,6 +11,10 @@ namespace Recommender.Ranking.Model;
 /// Explanations are Saabas path attributions: walking a sample's path, each split moves the expected score from the
 /// node's value (the training-cover-weighted mean of the leaves under it) to the chosen child's value, and that
 /// change is credited to the split's feature. The contributions sum to the score minus the ensemble's mean score.
+/// Each split's two possible changes (times the tree's weight) are computed once, when the model is built, with the
+/// same arithmetic the walk did, so explanations are the same to the bit and a step costs one addition.
+/// (A QuickScorer-style scorer — leaf bit masks over threshold-sorted splits — was measured on the trained 130-tree
+/// model and was not faster: about 1,050 failing splits per sample against 533 path steps.)
 /// </summary>
 public sealed class TreeEnsembleRanker : IRankerModel
 {
@@ -51,6 +55,17 @@ public sealed class TreeEnsembleRanker : IRankerModel
             nodeOffset += tree.Feature.Length;
             leafOffset += tree.LeafValues.Length;
         }
+
+        ExplainLeft = new double[nodes];
+        ExplainRight = new double[nodes];
+        for (var t = 0; t < trees; t++)
+        {
+            for (var node = _treeRoot[t]; node >= 0 && node < _treeRoot[t] + data.Trees[t].Feature.Length; node++)
+            {
+                ExplainLeft[node] = _treeWeight[t] * (ValueOf(Left[node]) - NodeValue[node]);
+                ExplainRight[node] = _treeWeight[t] * (ValueOf(Right[node]) - NodeValue[node]);
+            }
+        }
     }
 
     public string Version { get; }
@@ -69,6 +84,11 @@ public sealed class TreeEnsembleRanker : IRankerModel
     private double[] NodeValue { get; }
 
     private double[] LeafValues { get; }
+
+    /// <summary>Per node: weight x (value of the left / right child - the node's value), the explanation's steps.</summary>
+    private double[] ExplainLeft { get; }
+
+    private double[] ExplainRight { get; }
 
     public double Score(ReadOnlySpan<double> features)
     {
@@ -95,17 +115,31 @@ public sealed class TreeEnsembleRanker : IRankerModel
     public void Explain(ReadOnlySpan<double> features, Span<double> contributions)
     {
         contributions.Clear();
+        var feature = Feature;
+        var threshold = Threshold;
+        var left = Left;
+        var right = Right;
+        var explainLeft = ExplainLeft;
+        var explainRight = ExplainRight;
         for (var t = 0; t < _treeRoot.Length; t++)
         {
             var node = _treeRoot[t];
-            var weight = _treeWeight[t];
             while (node >= 0)
             {
-                var next = (float)features[Feature[node]] <= Threshold[node] ? Left[node] : Right[node];
-                var nextValue = next >= 0 ? NodeValue[next] : LeafValues[~next];
-                contributions[Feature[node]] += weight * (nextValue - NodeValue[node]);
-                node = next;
+                var f = feature[node];
+                if ((float)features[f] <= threshold[node])
+                {
+                    contributions[f] += explainLeft[node];
+                    node = left[node];
+                }
+                else
+                {
+                    contributions[f] += explainRight[node];
+                    node = right[node];
+                }
             }
         }
     }
+
+    private double ValueOf(int child) => child >= 0 ? NodeValue[child] : LeafValues[~child];
 }
