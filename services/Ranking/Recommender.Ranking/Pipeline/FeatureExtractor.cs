@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Recommender.Contracts;
 using Recommender.Embeddings;
@@ -296,8 +297,8 @@ public sealed class FeatureExtractor(IEngagementSignals engagement)
     {
         var n = candidates.Count;
         var priced = new List<int>(n);
-        var leafRank = new int[n];
-        var prices = new double[n];
+        var leafRank = ArrayPool<int>.Shared.Rent(n);
+        var prices = ArrayPool<double>.Shared.Rent(n);
         Dictionary<string, int>? leaves = null;
         string? onlyLeaf = null;
         for (var i = 0; i < n; i++)
@@ -311,6 +312,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement)
 
             priced.Add(i);
             prices[i] = price;
+            leafRank[i] = 0;
             var leaf = Leaf(pin);
             onlyLeaf ??= leaf;
             if (leaves is null && string.Equals(leaf, onlyLeaf, StringComparison.Ordinal))
@@ -372,6 +374,9 @@ public sealed class FeatureExtractor(IEngagementSignals engagement)
 
             start = end;
         }
+
+        ArrayPool<int>.Shared.Return(leafRank);
+        ArrayPool<double>.Shared.Return(prices);
     }
 
     private static string Leaf(PinData pin) => pin.CategoryPath.Count > 0 ? pin.CategoryPath[^1] : "";
