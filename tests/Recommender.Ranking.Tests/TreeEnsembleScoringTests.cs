@@ -48,6 +48,37 @@ public sealed class TreeEnsembleScoringTests
         AssertScoresEqualWalk(data, rows, minDistinct: 100);
     }
 
+    [Theory]
+    [InlineData(5, 31)]
+    [InlineData(6, 64)]
+    public void ExplainLeaves_LeavesNotedWhileScoring_EqualsExplainOfTheFeaturesBitForBit(int seed, int maxLeaves)
+    {
+        var random = new Random(seed);
+        var thresholds = new float[] { -1, 0, 0.25f, 0.5f, 1, 3, float.PositiveInfinity, float.NaN };
+        var data = new TreeEnsembleData(0.5, Enumerable.Range(0, 60)
+            .Select(t => Tree(random, t == 0 ? 1 : random.Next(1, maxLeaves + 1), 8, thresholds)).ToList());
+        var values = new double[] { -1, 0, 0.25, 0.5, 0.75, 1, 3, double.NaN, double.PositiveInfinity };
+        ILeafExplainer ranker = new TreeEnsembleRanker("t", data);
+        var leaves = new int[ranker.Trees];
+        var fromLeaves = new double[RankingFeature.Count];
+        var fromFeatures = new double[RankingFeature.Count];
+        var nonZero = 0;
+        for (var r = 0; r < 300; r++)
+        {
+            var row = Enumerable.Range(0, RankingFeature.Count).Select(_ => values[random.Next(values.Length)]).ToArray();
+
+            var score = ranker.Score(row, leaves);
+            ranker.ExplainLeaves(leaves, fromLeaves);
+            ranker.Explain(row, fromFeatures);
+
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ranker.Score(row)), BitConverter.DoubleToInt64Bits(score));
+            Assert.Equal(fromFeatures.Select(BitConverter.DoubleToInt64Bits), fromLeaves.Select(BitConverter.DoubleToInt64Bits));
+            nonZero += fromFeatures.Count(v => v != 0);
+        }
+
+        Assert.True(nonZero > 300, "the explanations should credit features");
+    }
+
     private static void AssertScoresEqualWalk(TreeEnsembleData data, List<double[]> rows, int minDistinct)
     {
         IRankerModel ranker = new TreeEnsembleRanker("t", data);
@@ -116,6 +147,7 @@ public sealed class TreeEnsembleScoringTests
             Grow(leaves);
         }
 
-        return new TreeData([.. feature], [.. threshold], [.. left], [.. right], [.. leafValues], new double[feature.Count], 0.5 + random.NextDouble());
+        var nodeValues = feature.Select(_ => Math.Round(random.NextDouble() - 0.5, 6)).ToArray();
+        return new TreeData([.. feature], [.. threshold], [.. left], [.. right], [.. leafValues], nodeValues, 0.5 + random.NextDouble());
     }
 }

@@ -27,3 +27,20 @@ public interface IRankerModel
     /// <summary>Each feature's contribution to <see cref="Score"/> (same length as the features).</summary>
     void Explain(ReadOnlySpan<double> features, Span<double> contributions);
 }
+
+/// <summary>
+/// A model that can note, while scoring, the leaf each of its trees gave the sample, and explain from those leaves
+/// exactly as <see cref="IRankerModel.Explain"/> explains from the features (to the bit), without walking the trees
+/// again. The tail uses it for the first page of a list it has just scored.
+/// </summary>
+public interface ILeafExplainer : IRankerModel
+{
+    /// <summary>Leaves noted per sample (one per tree).</summary>
+    int Trees { get; }
+
+    /// <summary>Equals <see cref="IRankerModel.Score"/>; also writes each tree's leaf to <paramref name="leaves"/>.</summary>
+    double Score(ReadOnlySpan<double> features, Span<int> leaves);
+
+    /// <summary>Equals <see cref="IRankerModel.Explain"/> of the features that gave these leaves.</summary>
+    void ExplainLeaves(ReadOnlySpan<int> leaves, Span<double> contributions);
+}
