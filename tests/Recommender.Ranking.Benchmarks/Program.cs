@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Recommender.Ranking.Benchmarks;
 using Recommender.Ranking.Intent;
 
@@ -61,8 +64,41 @@ if (args.Contains("--rerank-cpu"))
     return 0;
 }
 
+// `--rerank-loop SECONDS [--page]`: the default tail (MMR, no rules, 200-tree model) ranked in a loop, for a profiler
+// (e.g. `perf record` with DOTNET_PerfMapEnabled=1).
+if (args.Contains("--rerank-loop"))
+{
+    var at = Array.IndexOf(args, "--rerank-loop");
+    var seconds = at + 1 < args.Length && double.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var s) ? s : 20;
+    var bench = new RerankBenchmarks { Model = BenchRanker.Trees200, Diversity = Recommender.Ranking.Pipeline.Tail.DiversityMode.Mmr, Rules = false };
+    bench.Setup();
+    var page = args.Contains("--page");
+    var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+    var invocations = 0;
+    while (Stopwatch.GetTimestamp() < until)
+    {
+        _ = page ? bench.RankAndFirstPage() : bench.Rank();
+        invocations++;
+    }
+
+    Console.WriteLine($"{invocations} invocations of {(page ? "RankAndFirstPage" : "Rank")}");
+    return 0;
+}
+
+// `--cpu-clock` (with BenchmarkDotNet's usual arguments, e.g. `--filter`): an in-process ShortRun job whose clock is
+// the benchmark thread's CPU time, so other processes on a shared machine do not inflate the numbers.
+if (args.Contains("--cpu-clock"))
+{
+    var cpuJob = Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithClock(ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
+    BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args.Where(a => a != "--cpu-clock").ToArray(),
+        ManualConfig.Create(DefaultConfig.Instance).AddJob(cpuJob).AddColumn(StatisticColumn.Median, StatisticColumn.Min));
+    return 0;
+}
+
 // The generated benchmark project builds the whole dependency chain: give a busy 2-core machine time for it.
-BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
+// Median and Min next to the Mean: on a shared machine the mean carries the time spent waiting for a core.
+BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance)
+    .WithBuildTimeout(TimeSpan.FromMinutes(10)).AddColumn(StatisticColumn.Median, StatisticColumn.Min));
 return 0;
 
 static string Percentiles(string what, double[] samples)

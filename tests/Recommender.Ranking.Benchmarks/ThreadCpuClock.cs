@@ -14,6 +14,10 @@ internal static partial class ThreadCpuClock
 
     public static double NowMicroseconds() => TryNow(out var us) ? us : double.NaN;
 
+    /// <summary>The thread's CPU time in nanoseconds (0 where the clock is unavailable).</summary>
+    public static long NowNanoseconds() =>
+        OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTimeId, out var ts) == 0 ? (ts.Seconds * 1_000_000_000L) + ts.Nanoseconds : 0;
+
     private static bool TryNow(out double microseconds)
     {
         microseconds = 0;

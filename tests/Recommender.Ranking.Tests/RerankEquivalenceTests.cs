@@ -124,6 +124,65 @@ public sealed class RerankEquivalenceTests
         Assert.True(moved > 0, "ranking should re-order retrieval's order");
     }
 
+    [Fact]
+    public void Finish_IcecatCandidatesWithTrainedTrees_FirstPageExplainedFromLeavesAsFromFeatures()
+    {
+        var pins = TestData.IcecatSample.ToList();
+        var embedder = new HashingEmbedder();
+        var vectors = pins.Select(p =>
+        {
+            var v = new float[embedder.Dimensions];
+            embedder.Embed(PinText.Of(p), v);
+            return v;
+        }).ToList();
+        var extractor = new FeatureExtractor(NoEngagement.Instance);
+        string[] queries = ["toner cartridge", "usb cable", "wireless mouse", "laptop"];
+        var sets = queries.Select(q => (Query: q, Candidates: Nearest(q, pins, vectors, embedder, 200))).ToList();
+        var groups = sets.Select(s =>
+        {
+            var context = Context(s.Query);
+            extractor.Extract(context, s.Candidates.Select(x => x.Candidate).ToList());
+            var words = context.QueryTokens.ToHashSet(StringComparer.Ordinal);
+            return new RankingGroup(s.Query,
+                s.Candidates.Select(x => Array.ConvertAll(x.Candidate.Features.Values, v => (float)v)).ToArray(),
+                s.Candidates.Select(x => Math.Min(4, TextTokenizer.Tokenize(x.Candidate.Pin.Title).Count(words.Contains) * 2)).ToArray());
+        }).ToList();
+        var model = new TreeEnsembleRanker("icecat", LambdaRankTrainer.Export(
+            LambdaRankTrainer.Train(new MLContext(seed: 1), groups, RankingFeature.Count, SmallModel).Model, groups.SelectMany(g => g.Features)));
+
+        RankingTail Tail(IRankerModel m)
+        {
+            var registry = new RankerRegistry();
+            registry.Swap(m);
+            return new RankingTail(extractor, registry, new BusinessRules(Options.Create(new RankingRulesOptions())), Options.Create(new DiversityOptions()),
+                new RankedListCache(Options.Create(new PaginationOptions()), TimeProvider.System));
+        }
+
+        var fromLeaves = Tail(model);
+        var fromFeatures = Tail(new WalkOnly(model));
+        var explained = 0;
+        foreach (var (query, candidates) in sets)
+        {
+            var actual = fromLeaves.Finish(Context(query), Fresh(candidates), 0, 20, "f");
+            var expected = fromFeatures.Finish(Context(query), Fresh(candidates), 0, 20, "f");
+
+            Assert.Equal(expected.Results, actual.Results);
+            explained += actual.Results.Sum(r => r.Explanation.Count(e => e.Contribution != 0));
+        }
+
+        Assert.True(explained > 100, "the page should carry feature contributions");
+    }
+
+    /// <summary>The same model without <see cref="ILeafExplainer"/>: the tail explains by walking the trees.</summary>
+    private sealed class WalkOnly(IRankerModel inner) : IRankerModel
+    {
+        public string Version => inner.Version;
+
+        public double Score(ReadOnlySpan<double> features) => inner.Score(features);
+
+        public void Explain(ReadOnlySpan<double> features, Span<double> contributions) => inner.Explain(features, contributions);
+    }
+
     /// <summary>What the tail did before: each candidate scored alone, sorted by score (ties by id), out-of-stock
     /// pins last when asked, and textbook MMR on each part.</summary>
     private static List<Candidate> Reference(

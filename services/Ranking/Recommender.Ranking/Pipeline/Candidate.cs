@@ -33,6 +33,10 @@ public sealed class Candidate(PinData pin, float fused, float dense, float spars
     public int ModelRank { get; set; }
 
     public FeatureVector Features { get; } = new();
+
+    /// <summary>The candidate's row in the leaf buffer of the ranking that scored it last (see
+    /// <see cref="ILeafExplainer"/>).</summary>
+    internal int ScoredRow { get; set; }
 }
 
 /// <summary>The features of one candidate, by <see cref="RankingFeature"/> index.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Recommender.Contracts;
 using Recommender.Embeddings;
@@ -51,7 +52,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
             titleLengths += t.Title.Length;
             for (var q = 0; q < titleDf.Length; q++)
             {
-                if (Array.BinarySearch(t.TitleSorted, query.Ids[q]) >= 0)
+                if (Has(t.TitleSorted, query.Ids[q]))
                 {
                     titleDf[q]++;
                 }
@@ -123,7 +124,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
         for (var q = 0; q < ids.Length; q++)
         {
             var id = ids[q];
-            if (Array.BinarySearch(t.TitleSorted, id) >= 0)
+            if (Has(t.TitleSorted, id))
             {
                 inTitle++;
                 fuzzy++;
@@ -140,7 +141,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
                 fuzzy++;
             }
 
-            if (Array.BinarySearch(t.TextSorted, id) >= 0)
+            if (Has(t.TextSorted, id))
             {
                 inText++;
             }
@@ -151,7 +152,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
         f[RankingFeature.TitleFuzzyCoverage] = fuzzy / (double)ids.Length;
 
         var order = query.Ordered;
-        f[RankingFeature.HeadTermInTitle] = Array.BinarySearch(t.TitleSorted, order[^1]) >= 0 ? 1 : 0;
+        f[RankingFeature.HeadTermInTitle] = Has(t.TitleSorted, order[^1]) ? 1 : 0;
         if (order.Length >= 2)
         {
             var pairs = 0;
@@ -216,6 +217,33 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
         return true;
     }
 
+    /// <summary>Whether the ascending, distinct <paramref name="sorted"/> holds <paramref name="value"/> (what
+    /// <c>Array.BinarySearch(sorted, value) &gt;= 0</c> answers, without its generic comparer call).</summary>
+    private static bool Has(int[] sorted, int value)
+    {
+        int low = 0, high = sorted.Length - 1;
+        while (low <= high)
+        {
+            var mid = (int)((uint)(low + high) >> 1);
+            var at = sorted[mid];
+            if (at == value)
+            {
+                return true;
+            }
+
+            if (at < value)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A shared prefix of 4+ characters, or one word a 3+ character prefix of the other.</summary>
     private static bool FuzzyIn(string word, string[] titleWords)
     {
@@ -226,6 +254,12 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
 
         foreach (var t in titleWords)
         {
+            // Either test needs 3+ shared characters: a shorter title word or another first letter cannot pass.
+            if (t.Length < 3 || t[0] != word[0])
+            {
+                continue;
+            }
+
             var common = word.AsSpan().CommonPrefixLength(t);
             if (common >= 4 || (common >= 3 && common == Math.Min(word.Length, t.Length)))
             {
@@ -258,28 +292,80 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
         return rank;
     }
 
+    /// <summary>Sorts the priced candidates by (leaf category, price) and spreads each leaf's over [0, 1]. The sort
+    /// compares precomputed integers: each leaf's rank among the set's distinct leaves in ordinal order, and the
+    /// price, so every comparison has the sign the string-and-price comparison had and the (unstable) sort places
+    /// equal prices exactly as before.</summary>
     private static void PricePercentiles(IReadOnlyList<Candidate> candidates)
     {
-        var priced = new List<int>(candidates.Count);
-        for (var i = 0; i < candidates.Count; i++)
+        var n = candidates.Count;
+        var priced = new List<int>(n);
+        var leafRank = ArrayPool<int>.Shared.Rent(n);
+        var prices = ArrayPool<double>.Shared.Rent(n);
+        Dictionary<string, int>? leaves = null;
+        string? onlyLeaf = null;
+        for (var i = 0; i < n; i++)
         {
+            var pin = candidates[i].Pin;
             candidates[i].Features[RankingFeature.PricePercentile] = 0.5;
-            if (candidates[i].Pin.Price is not null)
+            if (pin.Price is not { } price)
             {
-                priced.Add(i);
+                continue;
+            }
+
+            priced.Add(i);
+            prices[i] = price;
+            leafRank[i] = 0;
+            var leaf = Leaf(pin);
+            onlyLeaf ??= leaf;
+            if (leaves is null && string.Equals(leaf, onlyLeaf, StringComparison.Ordinal))
+            {
+                continue; // rank 0 while every leaf so far is the first one
+            }
+
+            leaves ??= new Dictionary<string, int>(StringComparer.Ordinal) { [onlyLeaf] = 0 };
+            if (!leaves.TryGetValue(leaf, out var id))
+            {
+                leaves[leaf] = id = leaves.Count;
+            }
+
+            leafRank[i] = id;
+        }
+
+        if (leaves is not null)
+        {
+            // Leaf ids in first-seen order -> ranks in ordinal order.
+            var names = new string[leaves.Count];
+            foreach (var (name, id) in leaves)
+            {
+                names[id] = name;
+            }
+
+            var byName = new int[names.Length];
+            for (var k = 0; k < byName.Length; k++)
+            {
+                byName[k] = k;
+            }
+
+            Array.Sort(byName, (a, b) => string.CompareOrdinal(names[a], names[b]));
+            var rankOfId = new int[names.Length];
+            for (var r = 0; r < byName.Length; r++)
+            {
+                rankOfId[byName[r]] = r;
+            }
+
+            foreach (var i in priced)
+            {
+                leafRank[i] = rankOfId[leafRank[i]];
             }
         }
 
-        priced.Sort((a, b) =>
-        {
-            var byCategory = string.CompareOrdinal(Leaf(candidates[a].Pin), Leaf(candidates[b].Pin));
-            return byCategory != 0 ? byCategory : candidates[a].Pin.Price!.Value.CompareTo(candidates[b].Pin.Price!.Value);
-        });
+        priced.Sort((a, b) => leafRank[a] != leafRank[b] ? (leafRank[a] < leafRank[b] ? -1 : 1) : prices[a].CompareTo(prices[b]));
         for (var start = 0; start < priced.Count;)
         {
-            var leaf = Leaf(candidates[priced[start]].Pin);
+            var leaf = leafRank[priced[start]];
             var end = start + 1;
-            while (end < priced.Count && string.Equals(Leaf(candidates[priced[end]].Pin), leaf, StringComparison.Ordinal))
+            while (end < priced.Count && leafRank[priced[end]] == leaf)
             {
                 end++;
             }
@@ -291,6 +377,9 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
 
             start = end;
         }
+
+        ArrayPool<int>.Shared.Return(leafRank);
+        ArrayPool<double>.Shared.Return(prices);
     }
 
     private static string Leaf(PinData pin) => pin.CategoryPath.Count > 0 ? pin.CategoryPath[^1] : "";
@@ -455,7 +544,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
                 var all = true;
                 foreach (var w in _colourTerms)
                 {
-                    all &= Array.BinarySearch(t.ColourTerms, w) >= 0 || Array.BinarySearch(t.TitleSorted, w) >= 0;
+                    all &= Has(t.ColourTerms, w) || Has(t.TitleSorted, w);
                 }
 
                 f[RankingFeature.ColourMatch] = all ? 1 : 0;
@@ -496,7 +585,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
             var count = 0;
             foreach (var needle in needles)
             {
-                count += Array.BinarySearch(sorted, needle) >= 0 ? 1 : 0;
+                count += Has(sorted, needle) ? 1 : 0;
             }
 
             return count;

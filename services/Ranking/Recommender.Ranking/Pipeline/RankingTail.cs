@@ -50,27 +50,59 @@ public sealed class RankingTail(
         SearchContext context, List<Candidate> candidates, int offset, int pageSize, string fingerprint, Contracts.Ranking.V1.Intent? intent = null)
     {
         var model = rankers.Current;
-        var ranked = Rank(context, candidates, model);
-        var list = new RankedList(NewId.NextGuid().ToString("N"), ranked, candidates.Count, model.Version, model, intent);
-        if (offset + pageSize < ranked.Length)
-        {
-            lists.Add(list);
-        }
 
-        var response = Page(list, offset, pageSize, fingerprint);
-        if (intent is not null)
+        // A model that notes its leaves while scoring explains this page from them instead of walking again.
+        var explainer = model as ILeafExplainer;
+        var leaves = explainer is null ? null : ArrayPool<int>.Shared.Rent(Math.Max(1, candidates.Count * explainer.Trees));
+        try
         {
-            response.Intent = intent;
-        }
+            var ranked = Rank(context, candidates, model, leaves);
+            var list = new RankedList(NewId.NextGuid().ToString("N"), ranked, candidates.Count, model.Version, model, intent);
+            if (offset + pageSize < ranked.Length)
+            {
+                lists.Add(list);
+            }
 
-        return response;
+            var response = Page(list, offset, pageSize, fingerprint, leaves);
+            if (intent is not null)
+            {
+                response.Intent = intent;
+            }
+
+            return response;
+        }
+        finally
+        {
+            if (leaves is not null)
+            {
+                ArrayPool<int>.Shared.Return(leaves);
+            }
+        }
     }
 
     /// <summary>The ordered list: scores, rules, diversity and pinned positions applied; vectors dropped.</summary>
-    public Candidate[] Rank(SearchContext context, List<Candidate> candidates, IRankerModel model)
+    public Candidate[] Rank(SearchContext context, List<Candidate> candidates, IRankerModel model) => Rank(context, candidates, model, null);
+
+    /// <summary><see cref="Rank(SearchContext, List{Candidate}, IRankerModel)"/>; with <paramref name="leaves"/>
+    /// (<paramref name="model"/> an <see cref="ILeafExplainer"/>), each candidate's leaves go to its
+    /// <see cref="Candidate.ScoredRow"/> of that buffer.</summary>
+    private Candidate[] Rank(SearchContext context, List<Candidate> candidates, IRankerModel model, int[]? leaves)
     {
         featureExtractor.Extract(context, candidates);
-        Score(model, candidates);
+        if (leaves is not null && model is ILeafExplainer explainer)
+        {
+            var trees = explainer.Trees;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var c = candidates[i];
+                c.ScoredRow = i;
+                c.Score = explainer.Score(c.Features.Values, leaves.AsSpan(i * trees, trees));
+            }
+        }
+        else
+        {
+            Score(model, candidates);
+        }
 
         var tenantRules = rules.For(context.Tenant);
         tenantRules.Apply(candidates);
@@ -124,36 +156,13 @@ public sealed class RankingTail(
         return ranked;
     }
 
-    /// <summary>Every candidate's model score, in one <see cref="IRankerModel.ScoreBatch"/> call (equal to scoring
-    /// each candidate alone).</summary>
+    /// <summary>Every candidate's model score (<see cref="IRankerModel.Score"/> of its features; what
+    /// <see cref="IRankerModel.ScoreBatch"/> would give, to the bit, without copying the features into rows first).</summary>
     public static void Score(IRankerModel model, List<Candidate> candidates)
     {
-        var n = candidates.Count;
-        if (n == 0)
+        foreach (var c in candidates)
         {
-            return;
-        }
-
-        const int width = RankingFeature.Count;
-        var buffer = ArrayPool<double>.Shared.Rent((n * width) + n);
-        try
-        {
-            var rows = buffer.AsSpan(0, n * width);
-            var scores = buffer.AsSpan(n * width, n);
-            for (var i = 0; i < n; i++)
-            {
-                candidates[i].Features.Values.CopyTo(rows.Slice(i * width, width));
-            }
-
-            model.ScoreBatch(rows, width, scores);
-            for (var i = 0; i < n; i++)
-            {
-                candidates[i].Score = scores[i];
-            }
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(buffer);
+            c.Score = model.Score(c.Features.Values);
         }
     }
 
@@ -166,8 +175,11 @@ public sealed class RankingTail(
     private static int CompareStockFirst(Candidate a, Candidate b) =>
         a.Pin.InStock != b.Pin.InStock ? (a.Pin.InStock ? -1 : 1) : CompareByScore(a, b);
 
-    private static SearchResponse Page(RankedList list, int offset, int pageSize, string fingerprint)
+    /// <summary>The page at <paramref name="offset"/>; with <paramref name="leaves"/> (the buffer the list was just
+    /// scored into) explanations come from the noted leaves.</summary>
+    private static SearchResponse Page(RankedList list, int offset, int pageSize, string fingerprint, int[]? leaves = null)
     {
+        var explainer = leaves is null ? null : list.Model as ILeafExplainer;
         var ranked = list.Ranked;
         var response = new SearchResponse
         {
@@ -183,7 +195,15 @@ public sealed class RankingTail(
             var c = ranked[i];
             var result = new RankedPin { Pin = c.Pin.ToProto(), Score = c.Score, Position = i + 1 };
             AddRuleExplanations(c, result);
-            list.Model.Explain(c.Features.Values, contributions);
+            if (explainer is not null)
+            {
+                explainer.ExplainLeaves(leaves.AsSpan(c.ScoredRow * explainer.Trees, explainer.Trees), contributions);
+            }
+            else
+            {
+                list.Model.Explain(c.Features.Values, contributions);
+            }
+
             var count = TopContributions(contributions, top);
             for (var k = 0; k < count; k++)
             {

@@ -107,7 +107,8 @@ public static class Diversifier
     /// pick (cosines are at most 1), and once lambda * relevance is no better than the best value found, neither can
     /// any later candidate; and similarities are brought up to date lazily — a candidate's value with the picks it
     /// has been compared with so far bounds its true value from above (its highest cosine can only grow), so it is
-    /// compared with the newer picks only when that bound could still beat the best value found.</summary>
+    /// compared with the newer picks only when that bound could still beat the best value found, and only until it
+    /// no longer does.</summary>
     public static void Mmr(List<Candidate> list, int start, int end, double lambda, int depth)
     {
         var n = end - start;
@@ -158,6 +159,7 @@ public static class Diversifier
 
                 if (compared[i] < pos)
                 {
+                    var upTo = pos;
                     if (segment[i].Vector is { } w)
                     {
                         for (var p = compared[i]; p < pos; p++)
@@ -165,11 +167,16 @@ public static class Diversifier
                             if (list[start + p].Vector is { } picked && picked.Length == w.Length)
                             {
                                 maxSim[i] = Math.Max(maxSim[i], TensorPrimitives.Dot(picked, w));
+                                if (best >= 0 && (lambda * relevance[i]) - ((1 - lambda) * maxSim[i]) <= bestValue)
+                                {
+                                    upTo = p + 1; // cannot win this pick; the later picks are compared when it might
+                                    break;
+                                }
                             }
                         }
                     }
 
-                    compared[i] = pos;
+                    compared[i] = upTo;
                     value = (lambda * relevance[i]) - ((1 - lambda) * maxSim[i]);
                 }
 

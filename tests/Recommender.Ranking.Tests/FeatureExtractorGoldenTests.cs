@@ -1,0 +1,132 @@
+using System.Numerics.Tensors;
+using System.Security.Cryptography;
+using Recommender.Contracts;
+using Recommender.Embeddings;
+using Recommender.Ranking.Engagement;
+using Recommender.Ranking.Intent;
+using Recommender.Ranking.Pipeline;
+
+namespace Recommender.Ranking.Tests;
+
+/// <summary>
+/// The feature vectors of real Icecat candidate sets (parsed intents with brands, colours, prices, categories and
+/// numbers; sets of 200 and of 9 candidates, in retrieval order and reversed) are, to the bit, what the extractor
+/// computed before its per-candidate work was made cheaper (recorded with the code of commit c08e968). Only the first
+/// <see cref="RecordedFeatures"/> features are hashed, so features added later do not change the record.
+/// </summary>
+public sealed class FeatureExtractorGoldenTests
+{
+    /// <summary>The features that existed when the hashes were recorded.</summary>
+    private const int RecordedFeatures = 31;
+
+    private static readonly Lazy<Catalog> Sample = new(() => new Catalog(TestData.IcecatSample.ToList()));
+
+    /// <summary>The sample with category paths (the sample has none): leaf = the brand, upper- or lower-cased by the
+    /// pin's index, a few without a leaf, so leaves sort in ordinal order with case mattering.</summary>
+    private static readonly Lazy<Catalog> Categorised = new(() => new Catalog(TestData.IcecatSample.Select((p, i) => p with
+    {
+        CategoryPath = i % 11 == 0 ? [] : ["Products", i % 3 == 0 ? p.Brand.ToUpperInvariant() : p.Brand],
+    }).ToList()));
+
+    [Theory]
+    [InlineData("toner cartridge", "0C05E82B82B22814")]
+    [InlineData("usb cable under $20", "AD6862A8C29A931B")]
+    [InlineData("wireless mouse", "7A84BBF6F4155B3D")]
+    [InlineData("cheap laptop", "9F5108937351DC6D")]
+    [InlineData("black ink not canon", "3124D4BEC47D913E")]
+    [InlineData("hp toner 85a", "ABC19033A544D58C")]
+    [InlineData("red usb stick 32gb", "BA05D05D31E0A01D")]
+    [InlineData("samsung monitor 24 inch", "A2AD8BF4B0E1BF2E")]
+    [InlineData("logitech", "8B899CECBB33E264")]
+    [InlineData("notebook bag between $20 and $50", "B8C998246D928642")]
+    [InlineData("cheapest leather laptop case", "1DBCCAA183269625")]
+    public void Extract_IcecatCandidateSets_SameFeatureBitsAsRecorded(string query, string expected) =>
+        Assert.Equal(expected, FeatureHash(Sample.Value, query));
+
+    [Theory]
+    [InlineData("toner cartridge", "DD1FEC58E432107F")]
+    [InlineData("cheap laptop", "CC706431F5FB3B5C")]
+    [InlineData("samsung monitor 24 inch", "CB66F22D9CDA4AD0")]
+    [InlineData("notebook bag between $20 and $50", "9797D84B9BA77C5B")]
+    public void Extract_CategorisedCandidateSets_SameFeatureBitsAsRecorded(string query, string expected) =>
+        Assert.Equal(expected, FeatureHash(Categorised.Value, query));
+
+    private static string FeatureHash(Catalog catalog, string query)
+    {
+        var intent = catalog.Parser.Parse(query);
+        var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
+        var context = new SearchContext("default", TextTokenizer.Tokenize(text), intent, "user-1");
+        var nearest = catalog.Nearest(text, 200);
+        var extractor = new FeatureExtractor(NoEngagement.Instance);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        List<List<Candidate>> sets =
+        [
+            Fresh(nearest),
+            Fresh(nearest.AsEnumerable().Reverse()),
+            Fresh(nearest.Where((_, i) => i % 23 == 0)),
+        ];
+        foreach (var set in sets)
+        {
+            extractor.Extract(context, set);
+            foreach (var c in set)
+            {
+                for (var f = 0; f < RecordedFeatures; f++)
+                {
+                    hash.AppendData(BitConverter.GetBytes(BitConverter.DoubleToInt64Bits(c.Features[f])));
+                }
+            }
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset())[..16];
+    }
+
+    [Fact]
+    public void Record_CoversPriceTiesWithinALeafCategory()
+    {
+        // Ties (same leaf category, same price) are where the price percentile depends on the sort's exact order.
+        string[] queries = ["toner cartridge", "usb cable", "wireless mouse", "laptop", "black ink", "hp toner 85a", "red usb stick 32gb", "samsung monitor 24 inch", "logitech", "notebook bag", "leather laptop case"];
+
+        var ties = queries.Sum(q => Sample.Value.Nearest(q, 200).Where(c => c.Pin.Price is not null)
+            .GroupBy(c => (c.Pin.CategoryPath.Count > 0 ? c.Pin.CategoryPath[^1] : "", c.Pin.Price)).Count(g => g.Count() > 1));
+
+        Assert.True(ties > 0, "the recorded sets should hold same-leaf, same-price candidates");
+    }
+
+    private static List<Candidate> Fresh(IEnumerable<Candidate> candidates) =>
+        candidates.Select(c => new Candidate(c.Pin, c.Fused, c.Dense, c.Sparse)).ToList();
+
+    private sealed class Catalog
+    {
+        private readonly List<PinData> _pins;
+        private readonly List<float[]> _vectors;
+        private readonly HashingEmbedder _embedder = new();
+
+        public Catalog(List<PinData> pins)
+        {
+            _pins = pins;
+            _vectors = _pins.Select(p =>
+            {
+                var v = new float[_embedder.Dimensions];
+                _embedder.Embed(PinText.Of(p), v);
+                return v;
+            }).ToList();
+            Parser = new EmbeddedIntentParser(CatalogVocabulary.Build(_pins), null);
+        }
+
+        public EmbeddedIntentParser Parser { get; }
+
+        /// <summary>The nearest pins by the hashing embedder, with retrieval-like fused and sparse scores.</summary>
+        public List<Candidate> Nearest(string text, int count)
+        {
+            var q = new float[_embedder.Dimensions];
+            _embedder.Embed(text, q);
+            var tokens = TextTokenizer.Tokenize(text);
+            return Enumerable.Range(0, _pins.Count)
+                .Select(i => (Index: i, Dot: TensorPrimitives.Dot(_vectors[i], q)))
+                .OrderByDescending(x => x.Dot).ThenBy(x => x.Index).Take(count)
+                .Select((x, rank) => new Candidate(_pins[x.Index], 1f / (60 + rank), x.Dot,
+                    tokens.Count(TextTokenizer.Tokenize(_pins[x.Index].Title).Contains) * 2.5f))
+                .ToList();
+        }
+    }
+}
