@@ -80,30 +80,9 @@ public sealed class RerankEquivalenceTests
     public void Rank_IcecatCandidatesWithTrainedTrees_SameOrderAsScoringEachAndTextbookMmr(DiversityMode mode, bool outOfStockBottom)
     {
         var pins = TestData.IcecatSample.Select((p, i) => p with { InStock = i % 20 != 0 }).ToList();
-        var embedder = new HashingEmbedder();
-        var vectors = pins.Select(p =>
-        {
-            var v = new float[embedder.Dimensions];
-            embedder.Embed(PinText.Of(p), v);
-            return v;
-        }).ToList();
         var extractor = new FeatureExtractor(NoEngagement.Instance);
-        string[] queries = ["toner cartridge", "usb cable", "wireless mouse", "laptop", "black ink", "ups battery", "hdmi cable", "notebook bag"];
-        var sets = queries.Select(q => (Query: q, Candidates: Nearest(q, pins, vectors, embedder, 200))).ToList();
-
-        // A model trained on these very candidates (grade: how many query words the title holds), so its splits
-        // fall where the real features are.
-        var groups = sets.Select(s =>
-        {
-            var context = Context(s.Query);
-            extractor.Extract(context, s.Candidates.Select(x => x.Candidate).ToList());
-            var words = context.QueryTokens.ToHashSet(StringComparer.Ordinal);
-            return new RankingGroup(s.Query,
-                s.Candidates.Select(x => Array.ConvertAll(x.Candidate.Features.Values, v => (float)v)).ToArray(),
-                s.Candidates.Select(x => Math.Min(4, TextTokenizer.Tokenize(x.Candidate.Pin.Title).Count(words.Contains) * 2)).ToArray());
-        }).ToList();
-        var model = new TreeEnsembleRanker("icecat", LambdaRankTrainer.Export(
-            LambdaRankTrainer.Train(new MLContext(seed: 1), groups, RankingFeature.Count, SmallModel).Model));
+        var (sets, model) = IcecatSetsAndModel(pins, extractor,
+            ["toner cartridge", "usb cable", "wireless mouse", "laptop", "black ink", "ups battery", "hdmi cable", "notebook bag"], withRows: false);
         var diversity = new DiversityOptions { Mode = mode };
         var rules = new RankingRulesOptions { Default = new RuleSet { OutOfStock = outOfStockBottom ? OutOfStockMode.Bottom : OutOfStockMode.None } };
         var registry = new RankerRegistry();
@@ -127,28 +106,9 @@ public sealed class RerankEquivalenceTests
     [Fact]
     public void Finish_IcecatCandidatesWithTrainedTrees_FirstPageExplainedFromLeavesAsFromFeatures()
     {
-        var pins = TestData.IcecatSample.ToList();
-        var embedder = new HashingEmbedder();
-        var vectors = pins.Select(p =>
-        {
-            var v = new float[embedder.Dimensions];
-            embedder.Embed(PinText.Of(p), v);
-            return v;
-        }).ToList();
         var extractor = new FeatureExtractor(NoEngagement.Instance);
-        string[] queries = ["toner cartridge", "usb cable", "wireless mouse", "laptop"];
-        var sets = queries.Select(q => (Query: q, Candidates: Nearest(q, pins, vectors, embedder, 200))).ToList();
-        var groups = sets.Select(s =>
-        {
-            var context = Context(s.Query);
-            extractor.Extract(context, s.Candidates.Select(x => x.Candidate).ToList());
-            var words = context.QueryTokens.ToHashSet(StringComparer.Ordinal);
-            return new RankingGroup(s.Query,
-                s.Candidates.Select(x => Array.ConvertAll(x.Candidate.Features.Values, v => (float)v)).ToArray(),
-                s.Candidates.Select(x => Math.Min(4, TextTokenizer.Tokenize(x.Candidate.Pin.Title).Count(words.Contains) * 2)).ToArray());
-        }).ToList();
-        var model = new TreeEnsembleRanker("icecat", LambdaRankTrainer.Export(
-            LambdaRankTrainer.Train(new MLContext(seed: 1), groups, RankingFeature.Count, SmallModel).Model, groups.SelectMany(g => g.Features)));
+        var (sets, model) = IcecatSetsAndModel(TestData.IcecatSample.ToList(), extractor,
+            ["toner cartridge", "usb cable", "wireless mouse", "laptop"], withRows: true);
 
         RankingTail Tail(IRankerModel m)
         {
@@ -237,6 +197,34 @@ public sealed class RerankEquivalenceTests
     }
 
     private static SearchContext Context(string query) => new("default", TextTokenizer.Tokenize(query));
+
+    /// <summary>Retrieval-ordered candidate sets of the queries over <paramref name="pins"/> (hashing embedder) and a
+    /// small LambdaRank model trained on those very candidates (grade: how many query words the title holds), so its
+    /// splits fall where the real features are; exported with the training rows when <paramref name="withRows"/>.</summary>
+    private static (List<(string Query, List<(Candidate Candidate, float[] Vector)> Candidates)> Sets, TreeEnsembleRanker Model) IcecatSetsAndModel(
+        List<PinData> pins, FeatureExtractor extractor, string[] queries, bool withRows)
+    {
+        var embedder = new HashingEmbedder();
+        var vectors = pins.Select(p =>
+        {
+            var v = new float[embedder.Dimensions];
+            embedder.Embed(PinText.Of(p), v);
+            return v;
+        }).ToList();
+        var sets = queries.Select(q => (Query: q, Candidates: Nearest(q, pins, vectors, embedder, 200))).ToList();
+        var groups = sets.Select(s =>
+        {
+            var context = Context(s.Query);
+            extractor.Extract(context, s.Candidates.Select(x => x.Candidate).ToList());
+            var words = context.QueryTokens.ToHashSet(StringComparer.Ordinal);
+            return new RankingGroup(s.Query,
+                s.Candidates.Select(x => Array.ConvertAll(x.Candidate.Features.Values, v => (float)v)).ToArray(),
+                s.Candidates.Select(x => Math.Min(4, TextTokenizer.Tokenize(x.Candidate.Pin.Title).Count(words.Contains) * 2)).ToArray());
+        }).ToList();
+        var trained = LambdaRankTrainer.Train(new MLContext(seed: 1), groups, RankingFeature.Count, SmallModel).Model;
+        return (sets, new TreeEnsembleRanker("icecat",
+            withRows ? LambdaRankTrainer.Export(trained, groups.SelectMany(g => g.Features)) : LambdaRankTrainer.Export(trained)));
+    }
 
     private static List<(Candidate Candidate, float[] Vector)> Nearest(string query, List<PinData> pins, List<float[]> vectors, HashingEmbedder embedder, int count)
     {
