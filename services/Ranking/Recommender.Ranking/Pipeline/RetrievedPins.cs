@@ -14,7 +14,7 @@ namespace Recommender.Ranking.Pipeline;
 /// </summary>
 public sealed class RetrievedPins
 {
-    public const int MaxPins = 250_000;
+    public const int MaxPins = 100_000;
 
     private readonly ConcurrentDictionary<Key, Retrieved> _pins = new();
 
