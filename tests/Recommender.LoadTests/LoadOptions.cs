@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Recommender.LoadTests;
 
 /// <summary>Command line: --pins N --seconds S --warmup S --concurrency C --queries Q --page-size P --candidates K
-/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N.</summary>
+/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N --rpc-floor N.</summary>
 public sealed class LoadOptions
 {
     public int Pins { get; private set; } = 55_000;
@@ -42,6 +42,10 @@ public sealed class LoadOptions
     /// <summary>Before the load: recall@200 of the int8 shortlist against exact scans for this many queries.</summary>
     public int Recall { get; private set; }
 
+    /// <summary>Before the load: this many sequential trivial gRPC calls (Vector.GetCollectionInfo over the loopback
+    /// HTTP/2 channel) to measure the round trip that every Search pays before any work.</summary>
+    public int RpcFloor { get; private set; }
+
     /// <summary>During the measured load: sample allocations by type and print this many top types.</summary>
     public int AllocProfile { get; private set; }
 
@@ -68,6 +72,7 @@ public sealed class LoadOptions
                 case "--breakdown": o.Breakdown = Int(value); break;
                 case "--diversity-check": o.DiversityCheck = Int(value); break;
                 case "--recall": o.Recall = Int(value); break;
+                case "--rpc-floor": o.RpcFloor = Int(value); break;
                 case "--alloc-profile": o.AllocProfile = Int(value); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }

@@ -51,6 +51,9 @@ if (o.Target is null)
         ["Ranking:VectorAddress"] = address,
         ["Ranking:CandidateCount"] = o.Candidates.ToString(CultureInfo.InvariantCulture),
         ["Auth:Mode"] = "ApiKeys",
+        // The load measures capacity: keys are not rate limited here (the default is 500 requests/s per key; requests
+        // over it are refused with RESOURCE_EXHAUSTED, which caps QPS and counts as errors).
+        ["Auth:PermitsPerSecond"] = "0",
         ["Auth:Keys:0:Id"] = "load-storefront",
         ["Auth:Keys:0:Tenant"] = tenant,
         ["Auth:Keys:0:Role"] = "Storefront",
@@ -104,6 +107,25 @@ using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
     HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
 });
 var client = new RankingService.RankingServiceClient(apiKey.Length > 0 ? channel.WithApiKey(apiKey) : channel.CreateCallInvoker());
+
+if (o.RpcFloor > 0 && app is not null)
+{
+    using var floorChannel = GrpcChannel.ForAddress(address);
+    var vectorClient = new VectorService.VectorServiceClient(floorChannel.WithApiKey(serviceKeyForBreakdown!));
+    var times = new List<double>(o.RpcFloor);
+    for (var i = 0; i < o.RpcFloor + 200; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await vectorClient.GetCollectionInfoAsync(new CollectionInfoRequest { Tenant = tenant });
+        if (i >= 200)
+        {
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+    }
+
+    times.Sort();
+    Console.WriteLine($"rpc floor (GetCollectionInfo, one at a time, {o.RpcFloor} calls): p50 {times[times.Count / 2]:F3} ms, p90 {times[(int)(times.Count * 0.9)]:F3} ms, p99 {times[(int)(times.Count * 0.99)]:F3} ms");
+}
 
 if (o.Recall > 0 && app is not null)
 {
