@@ -98,6 +98,28 @@ public partial class AuthConfigurationTests
         var error = Assert.Throws<OptionsValidationException>(() => ValidatedAuth(env));
 
         Assert.Contains("Every Auth:Keys entry needs an Id, a Tenant and a Hash", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Auth:Keys:0:Hash:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidatedAuth_KeyRateOfZero_NamesTheEntryAndField()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["Auth__Keys__0__Id"] = "admin",
+            ["Auth__Keys__0__Tenant"] = "default",
+            ["Auth__Keys__0__Role"] = "Admin",
+            ["Auth__Keys__0__Hash"] = ApiKeyHasher.Hash(ApiKeyHasher.NewKey()),
+            ["Auth__Keys__1__Id"] = "shop",
+            ["Auth__Keys__1__Tenant"] = "default",
+            ["Auth__Keys__1__Hash"] = ApiKeyHasher.Hash(ApiKeyHasher.NewKey()),
+            ["Auth__Keys__1__PermitsPerSecond"] = "0",
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => ValidatedAuth(env));
+
+        Assert.Contains("Auth:Keys:1:PermitsPerSecond:", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Auth:Keys:0:", error.Message, StringComparison.Ordinal);
     }
 
     private static ApiKeyEntry Accepting(ComposeFile compose, string service, string key) =>

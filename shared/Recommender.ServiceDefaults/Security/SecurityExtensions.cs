@@ -23,9 +23,8 @@ public static class SecurityExtensions
                 "Only Service keys may use the tenant '*'.")
             .Validate(o => o.Keys.Select(k => k.Hash).Distinct(StringComparer.Ordinal).Count() == o.Keys.Count,
                 "Auth:Keys has the same key hash twice.")
-            .Validate(o => o.Keys.All(k => Validator.TryValidateObject(k, new ValidationContext(k), null, validateAllProperties: true)),
-                "Every Auth:Keys entry needs an Id, a Tenant and a Hash of the form sha256:<64 hex>.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthKeysValidator>();
         builder.Services.AddSingleton<ApiKeyRegistry>();
         builder.Services.AddHostedService<AuthModeReporter>();
 
