@@ -17,7 +17,7 @@ public sealed class RetrievedPinsTests
 
         Assert.Equal(("p1", "t", 3L, "Lamp p1"), (pin.Id, pin.Tenant, pin.Version, pin.Title));
         Assert.Null(vector);
-        Assert.Equal(["p1"], pins.MissingVectors([hit]));
+        Assert.Equal(["p1"], MissingVectors(pins, [hit]));
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class RetrievedPinsTests
         pins.Remember(Point("p1", version: 3, 0.6f, 0.8f));
         pins.Remember(Point("p2", version: 1, 1f, 0f));
 
-        var missing = pins.MissingVectors([Hit("p1", 3), Hit("p2", 2), Hit("p3", 1)]);
+        var missing = MissingVectors(pins, [Hit("p1", 3), Hit("p2", 2), Hit("p3", 1)]);
         var (pin, vector) = pins.Of(Hit("p1", 3));
 
         Assert.Equal(["p2", "p3"], missing);
@@ -48,7 +48,25 @@ public sealed class RetrievedPinsTests
 
         Assert.Equal([0f, 1f], Assert.IsType<float[]>(first.Vector));
         Assert.Same(first.Vector, later.Vector);
-        Assert.Null(pins.MissingVectors([Hit("p1", 2)]));
+        Assert.Empty(MissingVectors(pins, [Hit("p1", 2)]));
+    }
+
+    [Fact]
+    public void Resolve_WithoutVectorsNeeded_ListsNothingMissing()
+    {
+        var pins = new RetrievedPins();
+
+        var resolved = pins.Resolve([Hit("p1", 1), Hit("p2", 1)], needVectors: false, out var missing);
+
+        Assert.Null(missing);
+        Assert.Equal(["p1", "p2"], resolved.Select(r => r.Pin.Id));
+    }
+
+    /// <summary>The ids <see cref="RetrievedPins.Resolve"/> lists as missing their vector.</summary>
+    private static List<string> MissingVectors(RetrievedPins pins, List<ScoredPin> hits)
+    {
+        pins.Resolve(hits, needVectors: true, out var missing);
+        return missing?.Select(i => hits[i].Pin.Id).ToList() ?? [];
     }
 
     private static Pin Proto(string id, long version) => new() { Id = id, Tenant = "t", Title = $"Lamp {id}", Brand = "Acme", Version = version };

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Google.Protobuf.Collections;
 using Recommender.Contracts;
+using Recommender.Contracts.Catalog.V1;
 using Recommender.Contracts.Vector.V1;
 
 namespace Recommender.Ranking.Pipeline;
@@ -8,9 +10,9 @@ namespace Recommender.Ranking.Pipeline;
 /// The ranking form of each retrieved pin version: its <see cref="PinData"/> and, once a search returned it, its
 /// dense vector. A pin's content is fixed for a given (tenant, id, version), so a search that meets a pin again
 /// reuses both instead of converting the message and copying 1 KB of vector per candidate again; MMR's vectors are
-/// fetched only for pins not seen before (<see cref="MissingVectors"/>), so searches need not carry them. Bounded:
-/// the cache is emptied when it reaches <see cref="MaxPins"/> (as the feature extractor's term cache is), about
-/// 1.5 KB per pin with its vector.
+/// fetched only for pins not seen before (<see cref="Resolve"/> lists them), so searches need not carry them.
+/// Bounded: the cache is emptied when it reaches <see cref="MaxPins"/> (as the feature extractor's term cache is),
+/// about 1.5 KB per pin with its vector.
 /// </summary>
 public sealed class RetrievedPins
 {
@@ -21,64 +23,65 @@ public sealed class RetrievedPins
     /// <summary>The pin of a hit, and its vector when the hit carries one (or an earlier hit of this version did).</summary>
     public (PinData Pin, float[]? Vector) Of(ScoredPin hit)
     {
-        var key = new Key(hit.Pin.Tenant, hit.Pin.Id, hit.Pin.Version);
-        if (_pins.TryGetValue(key, out var known) && (known.Vector is not null || hit.Dense.Count == 0))
-        {
-            return (known.Pin, known.Vector);
-        }
-
-        var pin = known?.Pin ?? hit.Pin.ToPinData(hit.Pin.Tenant, hit.Pin.Version);
-        float[]? vector = null;
-        if (hit.Dense.Count > 0)
-        {
-            vector = new float[hit.Dense.Count];
-            hit.Dense.CopyTo(vector, 0);
-        }
-
-        Add(key, new Retrieved(pin, vector));
-        return (pin, vector);
+        var key = KeyOf(hit.Pin);
+        _pins.TryGetValue(key, out var known);
+        var retrieved = known is not null && (known.Vector is not null || hit.Dense.Count == 0)
+            ? known
+            : Keep(key, hit.Pin, known, hit.Dense);
+        return (retrieved.Pin, retrieved.Vector);
     }
 
-    /// <summary>Ids of the hits whose vector is not known yet (null when every one is), to fetch them once.</summary>
-    public List<string>? MissingVectors(IEnumerable<ScoredPin> hits)
+    /// <summary>Every hit's pin and vector (one cache lookup each, as <see cref="Of"/>); with
+    /// <paramref name="needVectors"/>, <paramref name="missing"/> lists the positions of hits whose vector is not known
+    /// yet (null when every one is), to fetch them once and <see cref="Of"/> them again.</summary>
+    public (PinData Pin, float[]? Vector)[] Resolve(IReadOnlyList<ScoredPin> hits, bool needVectors, out List<int>? missing)
     {
-        List<string>? missing = null;
-        foreach (var hit in hits)
+        var resolved = new (PinData Pin, float[]? Vector)[hits.Count];
+        missing = null;
+        for (var i = 0; i < hits.Count; i++)
         {
-            if (hit.Dense.Count == 0
-                && !(_pins.TryGetValue(new Key(hit.Pin.Tenant, hit.Pin.Id, hit.Pin.Version), out var known) && known.Vector is not null))
+            resolved[i] = Of(hits[i]);
+            if (needVectors && resolved[i].Vector is null)
             {
-                (missing ??= []).Add(hit.Pin.Id);
+                (missing ??= []).Add(i);
             }
         }
 
-        return missing;
+        return resolved;
     }
 
     /// <summary>Keeps a fetched point's pin and vector for its version.</summary>
     public void Remember(VectorPoint point)
     {
-        if (point.Dense.Count == 0)
+        if (point.Dense.Count > 0)
         {
-            return;
+            var key = KeyOf(point.Pin);
+            _pins.TryGetValue(key, out var known);
+            Keep(key, point.Pin, known, point.Dense);
         }
-
-        var key = new Key(point.Pin.Tenant, point.Pin.Id, point.Pin.Version);
-        var pin = _pins.TryGetValue(key, out var known) ? known.Pin : point.Pin.ToPinData(point.Pin.Tenant, point.Pin.Version);
-        var vector = new float[point.Dense.Count];
-        point.Dense.CopyTo(vector, 0);
-        Add(key, new Retrieved(pin, vector));
     }
 
-    private void Add(Key key, Retrieved retrieved)
+    /// <summary>Stores the version's pin (the known one, else converted) with a copy of <paramref name="dense"/>.</summary>
+    private Retrieved Keep(Key key, Pin proto, Retrieved? known, RepeatedField<float> dense)
     {
+        float[]? vector = null;
+        if (dense.Count > 0)
+        {
+            vector = new float[dense.Count];
+            dense.CopyTo(vector, 0);
+        }
+
+        var retrieved = new Retrieved(known?.Pin ?? proto.ToPinData(proto.Tenant, proto.Version), vector);
         if (_pins.Count >= MaxPins)
         {
             _pins.Clear();
         }
 
         _pins[key] = retrieved;
+        return retrieved;
     }
+
+    private static Key KeyOf(Pin pin) => new(pin.Tenant, pin.Id, pin.Version);
 
     private readonly record struct Key(string Tenant, string Id, long Version);
 

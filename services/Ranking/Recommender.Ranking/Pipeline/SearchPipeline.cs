@@ -64,13 +64,18 @@ public sealed partial class SearchPipeline(
         };
         search.Dense.Add(query);
         var found = await vector.SearchAsync(search, deadline: Deadline(deadline), cancellationToken: cancellationToken);
-        await FetchMissingVectorsAsync(tenant, found.Results, deadline, cancellationToken);
+        var pins = await ResolveAsync(tenant, found.Results, deadline, cancellationToken);
 
         var negated = NegatedTerms.Of(intent);
-        var candidates = found.Results
-            .Where(r => !negated.Excludes(r.Pin.Title, r.Pin.Brand, r.Pin.Colour))
-            .Select(ToCandidate)
-            .ToList();
+        var candidates = new List<Candidate>(found.Results.Count);
+        for (var i = 0; i < found.Results.Count; i++)
+        {
+            var r = found.Results[i];
+            if (!negated.Excludes(r.Pin.Title, r.Pin.Brand, r.Pin.Colour))
+            {
+                candidates.Add(ToCandidate(r, pins[i]));
+            }
+        }
 
         var offset = PageToken.Read(request.PageToken, fingerprint);
         var context = new SearchContext(tenant, tokens, intent, NullIfEmpty(request.UserId), NullIfEmpty(request.SessionId));
@@ -103,16 +108,16 @@ public sealed partial class SearchPipeline(
         var recommend = new RecommendRequest { Tenant = tenant, Limit = Math.Min(_options.CandidateCount + 1, 1_000) };
         recommend.PositiveIds.Add(request.PinId);
         var found = await vector.RecommendAsync(recommend, deadline: Deadline(deadline), cancellationToken: cancellationToken);
-        await FetchMissingVectorsAsync(tenant, found.Results, deadline, cancellationToken);
+        var pins = await ResolveAsync(tenant, found.Results, deadline, cancellationToken);
 
         var seedTokens = TextTokenizer.Tokenize(seed.Points[0].Pin.Title);
         var candidates = new List<Candidate>(found.Results.Count);
-        foreach (var r in found.Results)
+        for (var i = 0; i < found.Results.Count; i++)
         {
             // The seed itself is never its own recommendation.
-            if (r.Pin.Id != request.PinId && candidates.Count < _options.CandidateCount)
+            if (found.Results[i].Pin.Id != request.PinId && candidates.Count < _options.CandidateCount)
             {
-                candidates.Add(ToCandidate(r));
+                candidates.Add(ToCandidate(found.Results[i], pins[i]));
             }
         }
 
@@ -120,21 +125,31 @@ public sealed partial class SearchPipeline(
         return tail.Finish(new SearchContext(tenant, seedTokens, UserId: NullIfEmpty(request.UserId)), candidates, offset, pageSize, fingerprint);
     }
 
-    /// <summary>With MMR, fetches (in one call) the vectors of hits whose pin version was not seen before.</summary>
-    private async Task FetchMissingVectorsAsync(string tenant, IEnumerable<ScoredPin> hits, DateTime deadline, CancellationToken cancellationToken)
+    /// <summary>Every hit's pin and vector (<see cref="RetrievedPins"/>); with MMR, the vectors of hits whose pin
+    /// version was not seen before are fetched in one call first.</summary>
+    private async Task<(PinData Pin, float[]? Vector)[]> ResolveAsync(
+        string tenant, IReadOnlyList<ScoredPin> hits, DateTime deadline, CancellationToken cancellationToken)
     {
-        if (!_withVectors || retrieved.MissingVectors(hits) is not { } missing)
+        var pins = retrieved.Resolve(hits, _withVectors, out var missing);
+        if (missing is null)
         {
-            return;
+            return pins;
         }
 
         var get = new GetRequest { Tenant = tenant, WithVectors = true };
-        get.PinIds.Add(missing);
+        get.PinIds.Add(missing.Select(i => hits[i].Pin.Id));
         var points = await vector.GetAsync(get, deadline: Deadline(deadline), cancellationToken: cancellationToken);
         foreach (var point in points.Points)
         {
             retrieved.Remember(point);
         }
+
+        foreach (var i in missing)
+        {
+            pins[i] = retrieved.Of(hits[i]);
+        }
+
+        return pins;
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
@@ -147,11 +162,8 @@ public sealed partial class SearchPipeline(
 
     /// <summary>A hit as a candidate: its dense score is the vector service's exact cosine (both backends give it for
     /// every hybrid hit); the pin and vector come converted once per pin version (<see cref="RetrievedPins"/>).</summary>
-    private Candidate ToCandidate(ScoredPin r)
-    {
-        var (pin, vector) = retrieved.Of(r);
-        return new Candidate(pin, r.Score, r.DenseScore, r.SparseScore) { Vector = vector };
-    }
+    private static Candidate ToCandidate(ScoredPin r, (PinData Pin, float[]? Vector) resolved) =>
+        new(resolved.Pin, r.Score, r.DenseScore, r.SparseScore) { Vector = resolved.Vector };
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
         Message = "Search {Tenant} {QueryId} '{Query}' intent[{Parser}]: text '{Text}', category '{Category}' ({Confidence:F2}), brands [{Brands}] required {BrandsRequired}, not brands [{Excluded}], colour '{Colour}', material '{Material}', size '{Size}', price [{Min}, {Max}] {Currency}, price sensitive {PriceSensitive}, not [{Negated}], sort {Sort}; {Candidates} candidates; parsed in {EmbeddedMs:F3} ms embedded, {TotalMs:F1} ms total")]
