@@ -8,26 +8,48 @@ public static class ReciprocalRankFusion
 {
     public const int DefaultK = 2;
 
+    /// <summary>Fuses items keyed by their pin id.</summary>
     public static List<(T Item, float Score)> Fuse<T>(
-        IReadOnlyList<IReadOnlyList<T>> rankedLists, Func<T, string> key, int limit, int k = DefaultK)
+        IReadOnlyList<IReadOnlyList<T>> rankedLists, Func<T, string> key, int limit, int k = DefaultK) =>
+        Fuse(rankedLists, key, StringComparer.Ordinal, key, limit, k);
+
+    /// <summary>Fuses items that are the same when <paramref name="comparer"/> says their keys are (the item kept is
+    /// the first list's); equal fused scores are ordered by <paramref name="pinId"/>, ordinal.</summary>
+    public static List<(T Item, float Score)> Fuse<T, TKey>(
+        IReadOnlyList<IReadOnlyList<T>> rankedLists, Func<T, TKey> key, IEqualityComparer<TKey> comparer, Func<T, string> pinId,
+        int limit, int k = DefaultK)
+        where TKey : notnull
     {
-        var scores = new Dictionary<string, (T Item, float Score)>(StringComparer.Ordinal);
+        var at = new Dictionary<TKey, int>(comparer);
+        var fused = new List<(T Item, float Score)>();
         foreach (var list in rankedLists)
         {
             for (var rank = 0; rank < list.Count; rank++)
             {
                 var item = list[rank];
-                var id = key(item);
                 var add = 1f / (rank + k);
-                scores[id] = scores.TryGetValue(id, out var existing) ? (existing.Item, existing.Score + add) : (item, add);
+                if (at.TryGetValue(key(item), out var i))
+                {
+                    fused[i] = (fused[i].Item, fused[i].Score + add);
+                }
+                else
+                {
+                    at[key(item)] = fused.Count;
+                    fused.Add((item, add));
+                }
             }
         }
 
-        return scores
-            .OrderByDescending(kv => kv.Value.Score)
-            .ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Take(limit)
-            .Select(kv => kv.Value)
-            .ToList();
+        fused.Sort((a, b) =>
+        {
+            var byScore = b.Score.CompareTo(a.Score);
+            return byScore != 0 ? byScore : string.CompareOrdinal(pinId(a.Item), pinId(b.Item));
+        });
+        if (fused.Count > limit)
+        {
+            fused.RemoveRange(limit, fused.Count - limit);
+        }
+
+        return fused;
     }
 }

@@ -266,8 +266,8 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             ? segment.VectorAt(entry.Slot).ToArray()
             : throw ServiceRuleException.NotFound($"Pin '{id}' was not found.");
 
-    /// <summary>Fuses the branches by reciprocal rank (as <see cref="ReciprocalRankFusion"/> does: same k, same sums,
-    /// ties by pin id); every hybrid hit gets its exact cosine to the dense query, also the pins only the sparse branch
+    /// <summary>Fuses the branches by reciprocal rank (<see cref="ReciprocalRankFusion"/>, as the Qdrant backend does);
+    /// every hybrid hit gets its exact cosine to the dense query, also the pins only the sparse branch
     /// found (one dot product each), so callers need not fetch vectors for it.</summary>
     private static IReadOnlyList<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
@@ -287,40 +287,16 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             return hits;
         }
 
-        // Entries are unique per pin, so they key the fusion by reference (no string hashing).
-        var fused = new Dictionary<Segment.Entry, int>(dense.Count + sparse.Count, ReferenceEqualityComparer.Instance);
-        var items = new List<Fused>(dense.Count + sparse.Count);
-        for (var rank = 0; rank < dense.Count; rank++)
+        // Entries are unique per pin, so they key the fusion and the branch scores by reference (no string hashing).
+        var denseScores = dense.ToDictionary<(Segment.Entry Entry, float Score), Segment.Entry, float>(h => h.Entry, h => h.Score, ReferenceEqualityComparer.Instance);
+        var sparseScores = sparse.ToDictionary<(Segment.Entry Entry, float Score), Segment.Entry, float>(h => h.Entry, h => h.Score, ReferenceEqualityComparer.Instance);
+        var fused = ReciprocalRankFusion.Fuse<(Segment.Entry Entry, float Score), Segment.Entry>(
+            [dense, sparse], h => h.Entry, ReferenceEqualityComparer.Instance, h => h.Entry.Point.Pin.Id, limit);
+        var result = new List<SearchHit>(fused.Count);
+        foreach (var ((entry, _), score) in fused)
         {
-            fused[dense[rank].Entry] = items.Count;
-            items.Add(new Fused(dense[rank].Entry, 1f / (rank + ReciprocalRankFusion.DefaultK), dense[rank].Score, 0f, true));
-        }
-
-        for (var rank = 0; rank < sparse.Count; rank++)
-        {
-            var (entry, score) = sparse[rank];
-            var add = 1f / (rank + ReciprocalRankFusion.DefaultK);
-            if (fused.TryGetValue(entry, out var at))
-            {
-                items[at] = items[at] with { Score = items[at].Score + add, Sparse = score };
-            }
-            else
-            {
-                items.Add(new Fused(entry, add, 0f, score, false));
-            }
-        }
-
-        items.Sort(static (a, b) =>
-        {
-            var byScore = b.Score.CompareTo(a.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(a.Entry.Point.Pin.Id, b.Entry.Point.Pin.Id);
-        });
-        var result = new List<SearchHit>(Math.Min(limit, items.Count));
-        for (var i = 0; i < items.Count && i < limit; i++)
-        {
-            var f = items[i];
-            var cosine = f.InDense ? f.Dense : TensorPrimitives.Dot(segment.VectorAt(f.Entry.Slot), denseQuery);
-            result.Add(new SearchHit(Point(segment, f.Entry, withVectors), f.Score, cosine, f.Sparse));
+            var cosine = denseScores.TryGetValue(entry, out var d) ? d : TensorPrimitives.Dot(segment.VectorAt(entry.Slot), denseQuery);
+            result.Add(new SearchHit(Point(segment, entry, withVectors), score, cosine, sparseScores.GetValueOrDefault(entry)));
         }
 
         return result;
@@ -329,8 +305,6 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     /// <summary>The stored point of a hit: with a copy of its vector when asked for, else the stored instance.</summary>
     private static StoredPoint Point(Segment segment, Segment.Entry entry, bool withVectors) =>
         withVectors ? segment.Materialize(entry) : entry.Point;
-
-    private readonly record struct Fused(Segment.Entry Entry, float Score, float Dense, float Sparse, bool InDense);
 
     private Segment Segment(string tenant)
     {
