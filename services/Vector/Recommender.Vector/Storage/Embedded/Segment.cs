@@ -494,7 +494,7 @@ internal sealed class Segment
         // The partitions' shortlists merge into the one a single scan would keep (the best `shortlist` approximate
         // scores), and only those are rescored exactly.
         var merged = heaps[0];
-        var worstMerged = PeekPriority(merged);
+        var worstMerged = merged.Count == shortlist ? PeekPriority(merged) : float.NegativeInfinity;
         for (var p = 1; p < heaps.Length; p++)
         {
             foreach (var (slot, score) in heaps[p].UnorderedItems)
@@ -605,7 +605,7 @@ internal sealed class Segment
         {
             if (_postings.TryGetValue(sparse.Indices[i], out var postings) && ++postings.Stale > postings.Count / 2)
             {
-                postings.Compact(_entries);
+                postings.Compact(_generations);
                 if (postings.Count == 0)
                 {
                     _postings.Remove(sparse.Indices[i]);
@@ -637,15 +637,14 @@ internal sealed class Segment
             Count++;
         }
 
-        /// <summary>Drops postings of removed or replaced entries: a posting survives only if its slot holds a
-        /// live entry of the same generation.</summary>
-        public void Compact(List<Entry?> entries)
+        /// <summary>Drops postings of removed or replaced entries: a posting survives only if its slot's live
+        /// generation (0 when free) is the posting's, the test the postings walk makes.</summary>
+        public void Compact(int[] generations)
         {
             var kept = 0;
             for (var i = 0; i < Count; i++)
             {
-                var entry = entries[Slots[i]];
-                if (entry is not null && entry.Generation == Generations[i])
+                if (generations[Slots[i]] == Generations[i])
                 {
                     Slots[kept] = Slots[i];
                     Generations[kept] = Generations[i];
