@@ -113,9 +113,10 @@ public sealed class QueryLogExpansion
         },
         Json);
 
-    public static QueryLogExpansion Load(string path)
+    public static QueryLogExpansion Load(string path) => Parse(File.ReadAllBytes(path), path);
+
+    private static QueryLogExpansion Parse(byte[] bytes, string path)
     {
-        var bytes = File.ReadAllBytes(path);
         QueryLogDocument? document;
         try
         {
@@ -151,13 +152,14 @@ public sealed class QueryLogExpansion
             throw new InvalidDataException($"{rankerDirectory}: the manifest names query log {file}, which is missing.");
         }
 
+        var bytes = File.ReadAllBytes(path);
         if (manifest.Parameters.TryGetValue(ParameterSha256, out var expected)
-            && !string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))), StringComparison.Ordinal))
+            && !string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(bytes)), StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path}: SHA-256 does not match the ranker manifest.");
         }
 
-        return Load(path);
+        return Parse(bytes, path);
     }
 
     /// <summary>Ranker manifest parameter naming the query-log file next to it.</summary>
