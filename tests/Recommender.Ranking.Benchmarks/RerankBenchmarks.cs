@@ -173,7 +173,7 @@ public class RerankBenchmarks
 
     /// <summary>The model alone, each query's candidates in one call (what <see cref="RankingTail"/> does).</summary>
     [Benchmark(OperationsPerInvoke = 8 * Candidates)]
-    public double ScoreBatch()
+    public double ModelScore()
     {
         double sum = 0;
         foreach (var (_, candidates, _, _) in _sets)

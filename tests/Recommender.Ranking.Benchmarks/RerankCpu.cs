@@ -42,7 +42,7 @@ internal static class RerankCpu
 
                     Func<double>[] methods =
                     [
-                        bench.Features, bench.ScoreBatch,
+                        bench.Features, bench.ModelScore,
                         diversity == DiversityMode.Mmr ? bench.MmrOnlyValue : () => 0,
                         () => bench.Rank(), () => bench.RankAndFirstPage(), bench.PageProtos, bench.PageExplanations, bench.ScoreEach,
                     ];

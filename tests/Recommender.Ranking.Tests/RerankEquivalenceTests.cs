@@ -10,28 +10,11 @@ using Recommender.Ranking.Pipeline.Tail;
 
 namespace Recommender.Ranking.Tests;
 
-/// <summary>The re-ranking tail (one batch scoring call, lazy MMR) ranks exactly as scoring each candidate alone and
+/// <summary>The re-ranking tail (lazy, pruned MMR; first pages explained from noted leaves) ranks exactly as scoring each candidate alone and
 /// the textbook MMR do.</summary>
 public sealed class RerankEquivalenceTests
 {
     private static readonly LambdaRankOptions SmallModel = new() { Trees = 60, Leaves = 16, MinRowsPerLeaf = 5, LearningRate = 0.2, Threads = 1 };
-
-    [Fact]
-    public void ScoreBatch_TrainedEnsemble_EqualsScoreOfEachRowBitForBit()
-    {
-        var train = LearningToRankTests.Synthetic(seed: 7, groups: 120);
-        var ranker = new TreeEnsembleRanker("t", LambdaRankTrainer.Export(
-            LambdaRankTrainer.Train(new MLContext(seed: 1), train, RankingFeature.Count, SmallModel).Model));
-        var rows = LearningToRankTests.Synthetic(seed: 8, groups: 15).SelectMany(g => g.Features)
-            .Select(r => Array.ConvertAll(r, v => (double)v)).ToList();
-        rows[3][RankingFeature.TitleCoverage] = double.NaN; // NaN goes right in both
-        rows[4][RankingFeature.TitleBm25] = double.PositiveInfinity;
-
-        var (batch, each) = ScoreBoth(ranker, rows);
-
-        Assert.Equal(each, batch);
-        Assert.True(each.Distinct().Count() > 50, "the model should not score every row alike");
-    }
 
     [Fact]
     public void Explain_TrainedEnsemble_EqualsPathAttributionOverTheStoredTrees()
@@ -60,17 +43,6 @@ public sealed class RerankEquivalenceTests
 
             Assert.Equal(expected, actual);
         }
-    }
-
-    [Fact]
-    public void ScoreBatch_LinearDefault_EqualsScoreOfEachRow()
-    {
-        var random = new Random(3);
-        var rows = Enumerable.Range(0, 37).Select(_ => Enumerable.Range(0, RankingFeature.Count).Select(_ => random.NextDouble()).ToArray()).ToList();
-
-        var (batch, each) = ScoreBoth(new LinearRanker(), rows);
-
-        Assert.Equal(each, batch);
     }
 
     [Theory]
@@ -185,15 +157,6 @@ public sealed class RerankEquivalenceTests
         }
 
         return result;
-    }
-
-    private static (double[] Batch, double[] Each) ScoreBoth(IRankerModel model, List<double[]> rows)
-    {
-        var width = RankingFeature.Count;
-        var flat = rows.SelectMany(r => r).ToArray();
-        var batch = new double[rows.Count];
-        model.ScoreBatch(flat, width, batch);
-        return (batch, rows.Select(r => model.Score(r)).ToArray());
     }
 
     private static SearchContext Context(string query) => new("default", TextTokenizer.Tokenize(query));

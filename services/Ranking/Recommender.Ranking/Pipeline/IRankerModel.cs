@@ -12,19 +12,6 @@ public interface IRankerModel
     /// <summary>The candidate's score; higher ranks first.</summary>
     double Score(ReadOnlySpan<double> features);
 
-    /// <summary>The scores of a batch of candidates whose features are rows of <paramref name="featureCount"/> values
-    /// in <paramref name="featuresRowMajor"/>: <c>scores[i]</c> equals <see cref="Score"/> of row i, to the bit. The
-    /// default scores row by row; a model that scores a batch faster overrides it (a tree-major walk was measured and
-    /// was not faster for the 200-tree LambdaRank model: docs/ranking.md, "Re-ranking cost per candidate"). The tail
-    /// calls <see cref="Score"/> per candidate (no model overrides this, and copying the rows cost more than nothing).</summary>
-    void ScoreBatch(ReadOnlySpan<double> featuresRowMajor, int featureCount, Span<double> scores)
-    {
-        for (var i = 0; i < scores.Length; i++)
-        {
-            scores[i] = Score(featuresRowMajor.Slice(i * featureCount, featureCount));
-        }
-    }
-
     /// <summary>Each feature's contribution to <see cref="Score"/> (same length as the features).</summary>
     void Explain(ReadOnlySpan<double> features, Span<double> contributions);
 }

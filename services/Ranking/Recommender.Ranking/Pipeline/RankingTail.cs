@@ -156,8 +156,7 @@ public sealed class RankingTail(
         return ranked;
     }
 
-    /// <summary>Every candidate's model score (<see cref="IRankerModel.Score"/> of its features; what
-    /// <see cref="IRankerModel.ScoreBatch"/> would give, to the bit, without copying the features into rows first).</summary>
+    /// <summary>Every candidate's model score (<see cref="IRankerModel.Score"/> of its features).</summary>
     public static void Score(IRankerModel model, List<Candidate> candidates)
     {
         foreach (var c in candidates)
