@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using Recommender.Contracts;
 using Recommender.Embeddings;
@@ -95,38 +94,13 @@ public sealed class FeatureExtractorGoldenTests
     private static List<Candidate> Fresh(IEnumerable<Candidate> candidates) =>
         candidates.Select(c => new Candidate(c.Pin, c.Fused, c.Dense, c.Sparse)).ToList();
 
-    private sealed class Catalog
+    private sealed class Catalog(List<PinData> pins)
     {
-        private readonly List<PinData> _pins;
-        private readonly List<float[]> _vectors;
-        private readonly HashingEmbedder _embedder = new();
+        private readonly NearestPins _nearest = new(pins);
 
-        public Catalog(List<PinData> pins)
-        {
-            _pins = pins;
-            _vectors = _pins.Select(p =>
-            {
-                var v = new float[_embedder.Dimensions];
-                _embedder.Embed(PinText.Of(p), v);
-                return v;
-            }).ToList();
-            Parser = new EmbeddedIntentParser(CatalogVocabulary.Build(_pins), null);
-        }
-
-        public EmbeddedIntentParser Parser { get; }
+        public EmbeddedIntentParser Parser { get; } = new(CatalogVocabulary.Build(pins), null);
 
         /// <summary>The nearest pins by the hashing embedder, with retrieval-like fused and sparse scores.</summary>
-        public List<Candidate> Nearest(string text, int count)
-        {
-            var q = new float[_embedder.Dimensions];
-            _embedder.Embed(text, q);
-            var tokens = TextTokenizer.Tokenize(text);
-            return Enumerable.Range(0, _pins.Count)
-                .Select(i => (Index: i, Dot: TensorPrimitives.Dot(_vectors[i], q)))
-                .OrderByDescending(x => x.Dot).ThenBy(x => x.Index).Take(count)
-                .Select((x, rank) => new Candidate(_pins[x.Index], 1f / (60 + rank), x.Dot,
-                    tokens.Count(TextTokenizer.Tokenize(_pins[x.Index].Title).Contains) * 2.5f))
-                .ToList();
-        }
+        public List<Candidate> Nearest(string text, int count) => _nearest.Nearest(text, count).Select(x => x.Candidate).ToList();
     }
 }

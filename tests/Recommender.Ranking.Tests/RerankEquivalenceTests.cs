@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Microsoft.Extensions.Options;
 using Microsoft.ML;
 using Recommender.Contracts;
@@ -167,14 +166,8 @@ public sealed class RerankEquivalenceTests
     private static (List<(string Query, List<(Candidate Candidate, float[] Vector)> Candidates)> Sets, TreeEnsembleRanker Model) IcecatSetsAndModel(
         List<PinData> pins, FeatureExtractor extractor, string[] queries, bool withRows)
     {
-        var embedder = new HashingEmbedder();
-        var vectors = pins.Select(p =>
-        {
-            var v = new float[embedder.Dimensions];
-            embedder.Embed(PinText.Of(p), v);
-            return v;
-        }).ToList();
-        var sets = queries.Select(q => (Query: q, Candidates: Nearest(q, pins, vectors, embedder, 200))).ToList();
+        var catalog = new NearestPins(pins);
+        var sets = queries.Select(q => (Query: q, Candidates: catalog.Nearest(q, 200))).ToList();
         var groups = sets.Select(s =>
         {
             var context = Context(s.Query);
@@ -187,19 +180,6 @@ public sealed class RerankEquivalenceTests
         var trained = LambdaRankTrainer.Train(new MLContext(seed: 1), groups, RankingFeature.Count, SmallModel).Model;
         return (sets, new TreeEnsembleRanker("icecat",
             withRows ? LambdaRankTrainer.Export(trained, groups.SelectMany(g => g.Features)) : LambdaRankTrainer.Export(trained)));
-    }
-
-    private static List<(Candidate Candidate, float[] Vector)> Nearest(string query, List<PinData> pins, List<float[]> vectors, HashingEmbedder embedder, int count)
-    {
-        var q = new float[embedder.Dimensions];
-        embedder.Embed(query, q);
-        var tokens = TextTokenizer.Tokenize(query);
-        return Enumerable.Range(0, pins.Count)
-            .Select(i => (Index: i, Dot: TensorPrimitives.Dot(vectors[i], q)))
-            .OrderByDescending(x => x.Dot).ThenBy(x => x.Index).Take(count)
-            .Select((x, rank) => (new Candidate(pins[x.Index], 1f / (60 + rank), x.Dot,
-                tokens.Count(TextTokenizer.Tokenize(pins[x.Index].Title).Contains) * 2.5f), vectors[x.Index]))
-            .ToList();
     }
 
     /// <summary>New candidate objects for the same pins (a ranking changes its candidates).</summary>
