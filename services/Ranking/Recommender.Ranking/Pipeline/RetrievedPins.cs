@@ -77,8 +77,9 @@ public sealed class RetrievedPins
             _pins.Clear();
         }
 
-        _pins[key] = retrieved;
-        return retrieved;
+        // A pin without its vector never replaces an entry: a concurrent search may just have stored the vector, and
+        // overwriting it would leave that search's candidate without one (MMR would then see no similarity).
+        return vector is null ? _pins.GetOrAdd(key, retrieved) : _pins[key] = retrieved;
     }
 
     private static Key KeyOf(Pin pin) => new(pin.Tenant, pin.Id, pin.Version);
