@@ -90,6 +90,7 @@ if (o.Target is null)
     }
 
     await app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(tenant, CancellationToken.None);
+    await app.Services.WaitForVectorIndexesAsync(CancellationToken.None);
     Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}; Ranking -> Vector {o.VectorTransport}");
 }
 else

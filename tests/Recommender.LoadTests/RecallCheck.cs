@@ -10,10 +10,12 @@ using Recommender.Vector.Storage.Embedded;
 
 namespace Recommender.LoadTests;
 
-/// <summary>--recall N: how much of the exact answer the embedded store's int8 shortlist keeps on the load catalog.
-/// Two in-memory stores hold the same pins: one always exact, one with the default int8 shortlist. For N queries of
-/// the mix (embedded as the service embeds them), recall@K = |approx top K ∩ exact top K| / K for the dense branch
-/// alone and for the fused hybrid list, at several shortlist sizes (<see cref="EmbeddedStoreOptions.RescoreFactor"/>).</summary>
+/// <summary>--recall N: how much of the exact answer the embedded store's approximate dense search keeps on the load
+/// catalog. Two in-memory stores hold the same pins: one always exact, one with the default int8 shortlist and clustered
+/// index (IVF, built before measuring). For N queries of the mix (embedded as the service embeds them), recall@K =
+/// |approx top K ∩ exact top K| / K for the dense branch alone and for the fused hybrid list (also with a category and
+/// a price filter): first with the index off (the int8 scan of every pin), then at several probe budgets
+/// (<see cref="EmbeddedStoreOptions.IvfProbeFraction"/>, <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/>).</summary>
 public static class RecallCheck
 {
     public static async Task RunAsync(IEmbeddingGenerator<string, Embedding<float>> generator, List<PinData> catalog, List<string> queries, int n, int k)
@@ -30,13 +32,10 @@ public static class RecallCheck
             }
         }
 
-        var approxOptions = new EmbeddedStoreOptions { DataPath = "" };
         using var exact = Open(new EmbeddedStoreOptions { DataPath = "", QuantizeThreshold = 0 });
-        using var approx = Open(approxOptions);
         foreach (var batch in points.Chunk(1_000))
         {
             await exact.UpsertAsync(batch, CancellationToken.None);
-            await approx.UpsertAsync(batch, CancellationToken.None);
         }
 
         var asked = new List<(float[] Dense, SparseVector Sparse)>();
@@ -57,39 +56,82 @@ public static class RecallCheck
                 new VectorFilter([new RangeCondition(FilterFields.Price, null, null, null, (top.Price ?? 100) * 1.5)], [], [])));
         }
 
-        Console.WriteLine($"recall@{k} of the int8 shortlist vs exact scans, {asked.Count} queries, {catalog.Count:N0} pins (defaults: RescoreFactor {new EmbeddedStoreOptions().RescoreFactor}, ExactScanLimit {new EmbeddedStoreOptions().ExactScanLimit}); mean (min):");
-        Console.WriteLine("  RescoreFactor  ExactScanLimit   dense            hybrid           hybrid+category  hybrid+price");
-        foreach (var (factor, exactLimit) in new[] { (1, 20_000), (2, 20_000), (4, 20_000), (1, 2_000), (2, 2_000), (4, 2_000) })
+        // The exact answers once (they do not depend on the approximate store's settings).
+        var variantsOf = new List<HybridQuery[]>();
+        var truths = new List<IReadOnlyList<SearchHit>[]>();
+        var exactTicks = 0L;
+        for (var q = 0; q < asked.Count; q++)
         {
-            (approxOptions.RescoreFactor, approxOptions.ExactScanLimit) = (factor, exactLimit);
-            var sums = new double[4];
-            var (exactTicks, approxTicks) = (0L, 0L);
-            var mins = new[] { 1.0, 1.0, 1.0, 1.0 };
-            for (var q = 0; q < asked.Count; q++)
+            var (dense, sparse) = asked[q];
+            var variants = new[]
             {
-                var (dense, sparse) = asked[q];
-                var variants = new[]
-                {
-                    new HybridQuery(tenant, dense, null, null, k, version, false),
-                    new HybridQuery(tenant, dense, sparse, null, k, version, false),
-                    new HybridQuery(tenant, dense, sparse, filters[q].Category, k, version, false),
-                    new HybridQuery(tenant, dense, sparse, filters[q].Price, k, version, false),
-                };
-                for (var v = 0; v < variants.Length; v++)
-                {
-                    var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                    var truth = await exact.SearchAsync(variants[v], CancellationToken.None);
-                    var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-                    var found = await approx.SearchAsync(variants[v], CancellationToken.None);
-                    (exactTicks, approxTicks) = (exactTicks + t1 - t0, approxTicks + System.Diagnostics.Stopwatch.GetTimestamp() - t1);
-                    var r = Overlap(truth, found, k);
-                    sums[v] += r;
-                    mins[v] = Math.Min(mins[v], r);
-                }
+                new HybridQuery(tenant, dense, null, null, k, version, false),
+                new HybridQuery(tenant, dense, sparse, null, k, version, false),
+                new HybridQuery(tenant, dense, sparse, filters[q].Category, k, version, false),
+                new HybridQuery(tenant, dense, sparse, filters[q].Price, k, version, false),
+            };
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            var truth = new IReadOnlyList<SearchHit>[variants.Length];
+            for (var v = 0; v < variants.Length; v++)
+            {
+                truth[v] = await exact.SearchAsync(variants[v], CancellationToken.None);
             }
 
-            Console.WriteLine($"  {factor,13}  {exactLimit,14:N0}   " + string.Join("  ", sums.Select((x, v) => $"{x / asked.Count:F4} ({mins[v]:F3})"))
-                + $"   search ms exact {Ms(exactTicks, asked.Count):F2}, int8 {Ms(approxTicks, asked.Count):F2}");
+            exactTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+            variantsOf.Add(variants);
+            truths.Add(truth);
+        }
+
+        var defaults = new EmbeddedStoreOptions();
+        Console.WriteLine($"recall@{k} of the approximate dense search vs exact scans, {asked.Count} queries, {catalog.Count:N0} pins (defaults: RescoreFactor {defaults.RescoreFactor}, ExactScanLimit {defaults.ExactScanLimit}, IvfThreshold {defaults.IvfThreshold}, IvfClusters {defaults.IvfClusters} (0 = sqrt n), IvfProbeFraction {defaults.IvfProbeFraction}, IvfMinProbeShortlists {defaults.IvfMinProbeShortlists}); exact search {Ms(exactTicks, asked.Count):F2} ms; mean (min):");
+
+        // RECOMMENDER_RECALL_IVF_CLUSTERS=a,b,...: also measure other cluster counts (0 = the default).
+        var clusterCounts = (Environment.GetEnvironmentVariable("RECOMMENDER_RECALL_IVF_CLUSTERS") ?? defaults.IvfClusters.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToList();
+        var settings = new List<(double Fraction, int Shortlists)> { (0, 0), (0.02, 4), (0.05, 4), (0.05, 8), (0.1, 8), (0.15, 8), (0.2, 8), (0.3, 8) };
+        if (!settings.Contains((defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists)))
+        {
+            settings.Add((defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists));
+        }
+
+        foreach (var clusters in clusterCounts)
+        {
+            var approxOptions = new EmbeddedStoreOptions { DataPath = "", IvfClusters = clusters };
+            using var approx = Open(approxOptions);
+            foreach (var batch in points.Chunk(1_000))
+            {
+                await approx.UpsertAsync(batch, CancellationToken.None);
+            }
+
+            var built = System.Diagnostics.Stopwatch.StartNew();
+            await approx.WaitForIndexesAsync(CancellationToken.None);
+            Console.WriteLine($"IvfClusters {clusters} (0 = sqrt n): index built in {built.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine("  IVF probe (fraction, shortlists)   dense            hybrid           hybrid+category  hybrid+price");
+            foreach (var (fraction, shortlists) in clusters == clusterCounts[0] ? settings : settings.Skip(1))
+            {
+                // Fraction 0: the index off (the int8 scan of every pin, as before the index).
+                approxOptions.IvfThreshold = fraction == 0 ? 0 : defaults.IvfThreshold;
+                (approxOptions.IvfProbeFraction, approxOptions.IvfMinProbeShortlists) = fraction == 0 ? (defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists) : (fraction, shortlists);
+                var sums = new double[4];
+                var approxTicks = 0L;
+                var mins = new[] { 1.0, 1.0, 1.0, 1.0 };
+                for (var q = 0; q < asked.Count; q++)
+                {
+                    for (var v = 0; v < variantsOf[q].Length; v++)
+                    {
+                        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                        var found = await approx.SearchAsync(variantsOf[q][v], CancellationToken.None);
+                        approxTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+                        var r = Overlap(truths[q][v], found, k);
+                        sums[v] += r;
+                        mins[v] = Math.Min(mins[v], r);
+                    }
+                }
+
+                var label = fraction == 0 ? "off (int8 scan)" : $"{fraction:F2}, {shortlists}" + (fraction == defaults.IvfProbeFraction && shortlists == defaults.IvfMinProbeShortlists ? " (default)" : "");
+                Console.WriteLine($"  {label,-32}   " + string.Join("  ", sums.Select((x, v) => $"{x / asked.Count:F4} ({mins[v]:F3})"))
+                    + $"   search ms {Ms(approxTicks, asked.Count):F2}");
+            }
         }
     }
 

@@ -166,7 +166,7 @@ public sealed class QuantizedScanTests
         Assert.True(kept >= asked * 0.99, $"recall@200 {(double)kept / asked:F4} over {asked / 200} queries");
     }
 
-    private static List<PinData> IcecatSample()
+    internal static List<PinData> IcecatSample()
     {
         using var file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "SampleData", "icecat-sample.jsonl.gz"));
         using var reader = new StreamReader(new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress));

@@ -124,6 +124,7 @@ public static class RankCommand
                 await WaitSearchableAsync(host, distinct, stored, cancellationToken);
             });
             var learned = await host.RefreshIntentModelAsync(cancellationToken);
+            await host.WaitForVectorIndexesAsync(cancellationToken);
             ingestSeconds = phase.Elapsed.TotalSeconds;
             AnsiConsole.MarkupLineInterpolated(
                 $"Ingested {distinct:N0} pins in {ingestSeconds:F1} s (host start {startSeconds:F1} s); intent vocabulary {(learned ? "learned from this catalog" : "unchanged")}.");

@@ -65,6 +65,9 @@ public sealed class StoreRetriever : IDisposable
             await store.UpsertAsync(points, cancellationToken);
         }
 
+        // Search as the service does once loaded (through the clustered index on a large catalog), and reproducibly.
+        await store.WaitForIndexesAsync(cancellationToken);
+
         return new StoreRetriever(store, embedder);
     }
 

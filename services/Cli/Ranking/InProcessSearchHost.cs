@@ -114,6 +114,11 @@ public sealed class InProcessSearchHost : IAsyncDisposable
     public Task<bool> RefreshIntentModelAsync(CancellationToken cancellationToken) =>
         _app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(Tenant, cancellationToken);
 
+    /// <summary>Returns once the vector store's clustered indexes are built from the loaded catalog (a large catalog is
+    /// searched through its index, built in the background; a measured run waits so it uses the index).</summary>
+    public Task WaitForVectorIndexesAsync(CancellationToken cancellationToken) =>
+        _app.Services.WaitForVectorIndexesAsync(cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();

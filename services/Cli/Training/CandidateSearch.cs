@@ -81,6 +81,9 @@ public sealed class CandidateSearch : IDisposable
             progress?.Invoke(chunk.Length);
         }
 
+        // Search as the service does once loaded (through the clustered index on a large catalog), and reproducibly.
+        await store.WaitForIndexesAsync(cancellationToken);
+
         var intent = IntentModel.Build(pins, new IntentOptions().CategoryThreshold);
         return new CandidateSearch(store, embedder, intent.Parser, spellCorrection);
     }

@@ -56,6 +56,12 @@ public static class VectorServiceExtensions
         return builder;
     }
 
+    /// <summary>For hosts that load a catalog and then measure (load client, CLI <c>rank</c>): returns once the embedded
+    /// store's clustered indexes are built from what is stored now (<see cref="EmbeddedVectorStore.WaitForIndexesAsync"/>),
+    /// so the measured searches use them. Returns at once with another backend.</summary>
+    public static Task WaitForVectorIndexesAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetService<EmbeddedVectorStore>()?.WaitForIndexesAsync(cancellationToken) ?? Task.CompletedTask;
+
     /// <summary>
     /// For hosts that run Vector and Ranking in one process (services/Embedded, the CLI's rank host, the load client):
     /// the <see cref="VectorService.VectorServiceClient"/> that Ranking injects calls this process's

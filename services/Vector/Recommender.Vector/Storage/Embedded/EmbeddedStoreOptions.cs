@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Recommender.Vector.Storage.Embedded;
 
 /// <summary>Section "Vector:Embedded".</summary>
-public sealed class EmbeddedStoreOptions
+public sealed class EmbeddedStoreOptions : IValidatableObject
 {
     public const string Section = "Vector:Embedded";
 
@@ -27,4 +27,48 @@ public sealed class EmbeddedStoreOptions
     /// <summary>Shortlist size of a quantised scan, as a multiple of the hits asked for (at least 64 more).</summary>
     [Range(1, 100)]
     public int RescoreFactor { get; set; } = 2;
+
+    /// <summary>A quantised segment with at least this many live pins gets a clustered index (IVF: k-means centroids,
+    /// each pin listed under its nearest), built in the background; until it is ready searches use the int8 scan of
+    /// every pin. A dense search through it scores only the pins of the clusters nearest the query (approximate, recall
+    /// measured in docs/vector.md). 0 turns the index off. Must be at least <see cref="QuantizeThreshold"/>.</summary>
+    [Range(0, int.MaxValue)]
+    public int IvfThreshold { get; set; } = 20_000;
+
+    /// <summary>Probe budget of a clustered search: clusters are visited best first until at least this fraction of the
+    /// selected pins (those passing the filter) was scored.</summary>
+    [Range(0.001, 1.0)]
+    public double IvfProbeFraction { get; set; } = 0.1;
+
+    /// <summary>Probe budget floor: at least this many shortlists' worth of selected pins are scored
+    /// (the shortlist is <c>max(RescoreFactor * limit, limit + 64)</c>).</summary>
+    [Range(1, 1_000)]
+    public int IvfMinProbeShortlists { get; set; } = 8;
+
+    /// <summary>Number of clusters; 0 = the square root of the live pins at build time.</summary>
+    [Range(0, 1_000_000)]
+    public int IvfClusters { get; set; }
+
+    /// <summary>Pins the centroids are trained on, per cluster (evenly spread over the pins in id order; at most all).</summary>
+    [Range(4, 10_000)]
+    public int IvfSamplePerCluster { get; set; } = 32;
+
+    /// <summary>Lloyd rounds of k-means after the k-means++ seeding (fewer if no pin moves).</summary>
+    [Range(1, 100)]
+    public int IvfIterations { get; set; } = 8;
+
+    /// <summary>The index is rebuilt in the background once the segment holds this many times the pins it was built
+    /// from (pins added since are assigned to their nearest centroid as they come).</summary>
+    [Range(1.1, 1_000.0)]
+    public double IvfRebuildGrowth { get; set; } = 2.0;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (IvfThreshold > 0 && (QuantizeThreshold == 0 || QuantizeThreshold > IvfThreshold))
+        {
+            yield return new ValidationResult(
+                "Vector:Embedded:IvfThreshold needs the int8 copies: set QuantizeThreshold between 1 and IvfThreshold, or IvfThreshold to 0.",
+                [nameof(IvfThreshold), nameof(QuantizeThreshold)]);
+        }
+    }
 }

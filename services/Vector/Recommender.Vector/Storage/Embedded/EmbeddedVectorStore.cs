@@ -47,6 +47,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 
             LogOpened(_logger, _options.DataPath, _segments.Values.Sum(s => s.Count), count,
                 _files.TruncatedBytes, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            foreach (var (tenant, segment) in _segments)
+            {
+                MaybeStartIndexBuild(tenant, segment);
+            }
         }
     }
 
@@ -76,6 +80,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             }
 
             Persist(accepted);
+            foreach (var tenant in points.Select(p => p.Pin.Tenant).Distinct(StringComparer.Ordinal))
+            {
+                MaybeStartIndexBuild(tenant, _segments[tenant]);
+            }
         }
         finally
         {
@@ -219,6 +227,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 
     public void Dispose()
     {
+        StopIndexBuilds();
         _files?.Dispose();
         _lock.Dispose();
     }

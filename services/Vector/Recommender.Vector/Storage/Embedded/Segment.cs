@@ -10,7 +10,7 @@ namespace Recommender.Vector.Storage.Embedded;
 /// re-allocations), filter fields pre-normalised to keyword ids, and an inverted index of sparse terms.
 /// Not thread-safe for writes: the store guards it (many readers or one writer).
 /// </summary>
-internal sealed class Segment
+internal sealed partial class Segment
 {
     private const int BlockShift = 14;
     private const int BlockSize = 1 << BlockShift;
@@ -24,6 +24,9 @@ internal sealed class Segment
     private readonly TermStats _terms;
     private readonly EmbeddedStoreOptions _options;
     private QuantizedVectors? _quantized;
+    private ClusterIndex? _index;
+    private long _changes;
+    private long _clusteredSearches;
     private float[][] _blocks = [];
     private ulong[] _live = [];
 
@@ -46,6 +49,19 @@ internal sealed class Segment
 
     /// <summary>Whether large dense scans shortlist with int8 vectors (the segment reached the quantisation threshold).</summary>
     public bool Quantized => _quantized is not null;
+
+    /// <summary>The installed clustered index (IVF), if any; see <see cref="InstallIndex"/>.</summary>
+    public ClusterIndex? Index => _index;
+
+    /// <summary>Upserts and deletes applied so far (an index built from a snapshot at this count is current).</summary>
+    public long Changes => _changes;
+
+    /// <summary>Dense searches answered through the clustered index (for tests and diagnostics).</summary>
+    public long ClusteredSearches => Interlocked.Read(ref _clusteredSearches);
+
+    /// <summary>Whether the segment qualifies for a clustered index: int8 copies are kept and at least
+    /// <see cref="EmbeddedStoreOptions.IvfThreshold"/> pins are live.</summary>
+    public bool IndexEligible => _options.IvfThreshold > 0 && _quantized is not null && Count >= _options.IvfThreshold;
 
     /// <summary>A segment made before the first vector arrived (by a delete) learns its width on first upsert.</summary>
     public void EnsureDimensions(int width)
@@ -141,6 +157,8 @@ internal sealed class Segment
         }
 
         AddPostings(entry);
+        _changes++;
+        _index?.Assign(slot, entry.Generation, point.Dense, _generations);
         if (_quantized is not null)
         {
             _quantized.Set(slot, point.Dense);
@@ -175,6 +193,8 @@ internal sealed class Segment
             _live[slot >> 6] &= ~(1UL << slot);
             Columns.Clear(slot);
             RemovePostings(entry);
+            _index?.Remove(slot, _generations);
+            _changes++;
             _slotById.Remove(id);
             _free.Push(slot);
             deleted = true;
@@ -245,7 +265,7 @@ internal sealed class Segment
         var count = selection?.Count ?? _entries.Count;
         if (_quantized is not null && count > _options.ExactScanLimit)
         {
-            return QuantizedTop(query, selection, limit);
+            return _index is { } index && IndexEligible ? ClusteredTop(index, query, selection, limit) : QuantizedTop(query, selection, limit);
         }
 
         return ExactTop(query, selection, limit);
@@ -410,10 +430,10 @@ internal sealed class Segment
         }
     }
 
-    private List<(Entry Entry, float Score)> QuantizedTop(float[] query, Selection? selection, int limit)
+    private List<(Entry Entry, float Score)> QuantizedTop(float[] query, Selection? selection, int limit, PreparedQuery? prepared = null)
     {
         var quantized = _quantized!;
-        var q = new PreparedQuery(query);
+        var q = prepared ?? new PreparedQuery(query);
         var selected = selection?.Count ?? _entries.Count;
         var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
 
@@ -503,8 +523,14 @@ internal sealed class Segment
             }
         }
 
+        return Rescore(merged, query, limit);
+    }
+
+    /// <summary>The exact top <paramref name="limit"/> of a shortlist: each slot rescored with its float vector.</summary>
+    private List<(Entry Entry, float Score)> Rescore(PriorityQueue<int, float> shortlist, float[] query, int limit)
+    {
         var top = new TopK(limit);
-        foreach (var (slot, _) in merged.UnorderedItems)
+        foreach (var (slot, _) in shortlist.UnorderedItems)
         {
             top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
         }
