@@ -11,6 +11,9 @@ public sealed partial class EmbeddedVectorStore
     private const int IndexSeed = 17;
     private const int CopyChunk = 2_048;
 
+    /// <summary><see cref="EmbeddedStoreOptions.IvfClusters"/> 0: this many clusters per square root of the pins.</summary>
+    internal const double AutoClustersPerRoot = 8;
+
     private readonly Lock _buildGate = new();
     private readonly Dictionary<Segment, Task> _builds = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Segment, (int Count, long Changes)> _failedBuilds = new(ReferenceEqualityComparer.Instance);
@@ -148,7 +151,7 @@ public sealed partial class EmbeddedVectorStore
             slots = order.Select(i => slots[i]).ToArray();
             generations = order.Select(i => generations[i]).ToArray();
 
-            var clusters = Math.Clamp(_options.IvfClusters > 0 ? _options.IvfClusters : (int)Math.Round(Math.Sqrt(count)), 1, Math.Max(1, count));
+            var clusters = Math.Clamp(_options.IvfClusters > 0 ? _options.IvfClusters : (int)Math.Round(AutoClustersPerRoot * Math.Sqrt(count)), 1, Math.Max(1, count));
             var sampled = (int)Math.Min(count, (long)clusters * _options.IvfSamplePerCluster);
             var sampleSlots = new int[sampled];
             var sampleGenerations = new int[sampled];

@@ -23,6 +23,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     private readonly ILogger<EmbeddedVectorStore> _logger;
     private readonly StoreFiles? _files;
     private int _dimensions;
+    private int _disposed;
     private string _embedderVersion = "";
 
     public EmbeddedVectorStore(
@@ -227,6 +228,12 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 
     public void Dispose()
     {
+        // The container may dispose it twice (registered as itself and as IVectorStore).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         StopIndexBuilds();
         _files?.Dispose();
         _lock.Dispose();
