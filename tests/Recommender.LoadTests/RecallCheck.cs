@@ -123,6 +123,12 @@ public static class RecallCheck
                         var found = await approx.SearchAsync(variantsOf[q][v], CancellationToken.None);
                         approxTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
                         var r = Overlap(truths[q][v], found, k);
+                        if (v == 0 && r < 0.5 && Environment.GetEnvironmentVariable("RECOMMENDER_RECALL_DEBUG") is not null)
+                        {
+                            var t = truths[q][v];
+                            Console.WriteLine($"    low recall {r:F3}: '{queries[q]}' exact {t[0].Score:F4}..{t[^1].Score:F4} approx {found[0].Score:F4}..{found[^1].Score:F4} nonzero-int8 {asked[q].Dense.Count(x => MathF.Abs(x) * 127 / asked[q].Dense.Max(MathF.Abs) >= 0.5f)}");
+                        }
+
                         sums[v] += r;
                         mins[v] = Math.Min(mins[v], r);
                     }

@@ -177,6 +177,28 @@ public sealed class ClusterIndexTests
     }
 
     [Fact]
+    public async Task Search_AllZeroQuery_AnswersAsTheScanWithoutIndex()
+    {
+        // A text of stop words embeds to the zero vector: every pin ties; the index leaves it to the int8 scan, which
+        // answers it as it did before the index existed.
+        using var approx = Open(Options());
+        var off = Options();
+        off.IvfThreshold = 0;
+        using var exact = Open(off);
+        await UpsertAsync(approx, Points);
+        await UpsertAsync(exact, Points);
+        await approx.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        var query = new HybridQuery(Tenant, new float[Embedder.Dimensions], null, null, 20, "default");
+
+        var found = await approx.SearchAsync(query, TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            (await exact.SearchAsync(query, TestContext.Current.CancellationToken)).Select(h => h.Point.Pin.Id),
+            found.Select(h => h.Point.Pin.Id));
+        Assert.Equal(0, approx.SegmentOf(Tenant)!.ClusteredSearches);
+    }
+
+    [Fact]
     public async Task Search_IndexOff_ScansEveryPin()
     {
         var options = Options();

@@ -13,13 +13,15 @@ namespace Recommender.Vector.Storage.Embedded;
 internal sealed class ClusterIndex
 {
     private readonly float[] _centroids;
+    private readonly float[] _means;
     private readonly ClusterList[] _lists;
     private int[] _clusterOf = [];
     private int[] _generationOf = [];
 
-    private ClusterIndex(float[] centroids, int clusters, int dimensions, int builtCount, long changes)
+    private ClusterIndex(float[] centroids, float[] means, int clusters, int dimensions, int builtCount, long changes)
     {
         _centroids = centroids;
+        _means = means;
         Clusters = clusters;
         Dimensions = dimensions;
         BuiltCount = builtCount;
@@ -99,14 +101,20 @@ internal sealed class ClusterIndex
         }
     }
 
-    /// <summary>Writes each centroid's score against the query into <paramref name="scores"/> and the clusters best
-    /// first into <paramref name="order"/> (equal scores by cluster number).</summary>
+    /// <summary>The mean of the vectors listed under the cluster at build time (not normalised).</summary>
+    public ReadOnlySpan<float> Mean(int cluster) => _means.AsSpan(cluster * Dimensions, Dimensions);
+
+    /// <summary>Writes each cluster's score against the query into <paramref name="scores"/> and the clusters best first
+    /// into <paramref name="order"/> (equal scores by cluster number). The score is the query's dot product with the
+    /// mean of the cluster's vectors, i.e. its members' mean score, not with the normalised centroid: when every vector
+    /// shares a large common direction (long product titles), dividing by the mean's length would rank loose clusters
+    /// first whatever the query.</summary>
     public void Rank(ReadOnlySpan<float> query, Span<float> scores, Span<int> order)
     {
         for (var c = 0; c < Clusters; c++)
         {
             // Negated, so an ascending sort puts the best first.
-            scores[c] = -TensorPrimitives.Dot(Centroid(c), query);
+            scores[c] = -TensorPrimitives.Dot(Mean(c), query);
             order[c] = c;
         }
 
@@ -272,13 +280,14 @@ internal sealed class ClusterIndex
         return centroids;
     }
 
-    /// <summary>An index with these centroids whose lists hold the given assignment (slots, their generations and
-    /// clusters, in any order; each list is kept in slot order, the order a scan streams the rows best in).</summary>
+    /// <summary>An index with these centroids and member means whose lists hold the given assignment (slots, their
+    /// generations and clusters, in any order; each list is kept in slot order, the order a scan streams the rows best
+    /// in).</summary>
     public static ClusterIndex Create(
-        float[] centroids, int clusters, int dimensions, int builtCount, long changes,
+        float[] centroids, float[] means, int clusters, int dimensions, int builtCount, long changes,
         ReadOnlySpan<int> slots, ReadOnlySpan<int> generations, ReadOnlySpan<int> assigned)
     {
-        var index = new ClusterIndex(centroids, clusters, dimensions, builtCount, changes);
+        var index = new ClusterIndex(centroids, means, clusters, dimensions, builtCount, changes);
         var order = new int[slots.Length];
         var keys = slots.ToArray();
         for (var i = 0; i < order.Length; i++)

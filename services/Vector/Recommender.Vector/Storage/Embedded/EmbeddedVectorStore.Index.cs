@@ -180,6 +180,8 @@ public sealed partial class EmbeddedVectorStore
 
             // Assign every pin, a chunk of copied vectors at a time.
             var assigned = new int[count];
+            var sums = new double[clusters * dimensions];
+            var sizes = new int[clusters];
             var buffer = new float[CopyChunk * dimensions];
             var fresh = new bool[CopyChunk];
             for (var from = 0; from < count; from += CopyChunk)
@@ -188,9 +190,32 @@ public sealed partial class EmbeddedVectorStore
                 CopyInChunks(segment, slots.AsSpan(from, n), generations.AsSpan(from, n), buffer, fresh, dimensions, cancellationToken);
                 Parallel.For(0, n, new ParallelOptions { CancellationToken = cancellationToken }, i =>
                     assigned[from + i] = fresh[i] ? ClusterIndex.Nearest(centroids, clusters, dimensions, buffer.AsSpan(i * dimensions, dimensions)) : -1);
+                for (var i = 0; i < n; i++)
+                {
+                    if (assigned[from + i] is var c and >= 0)
+                    {
+                        sizes[c]++;
+                        var row = buffer.AsSpan(i * dimensions, dimensions);
+                        var sum = sums.AsSpan(c * dimensions, dimensions);
+                        for (var d = 0; d < dimensions; d++)
+                        {
+                            sum[d] += row[d];
+                        }
+                    }
+                }
             }
 
-            var index = ClusterIndex.Create(centroids, clusters, dimensions, count, changes, slots, generations, assigned);
+            // Each cluster's member mean ranks it for a query (an empty cluster's, its centroid).
+            var means = new float[clusters * dimensions];
+            for (var c = 0; c < clusters; c++)
+            {
+                for (var d = 0; d < dimensions; d++)
+                {
+                    means[(c * dimensions) + d] = sizes[c] > 0 ? (float)(sums[(c * dimensions) + d] / sizes[c]) : centroids[(c * dimensions) + d];
+                }
+            }
+
+            var index = ClusterIndex.Create(centroids, means, clusters, dimensions, count, changes, slots, generations, assigned);
             cancellationToken.ThrowIfCancellationRequested();
             _lock.EnterWriteLock();
             try

@@ -14,8 +14,9 @@ internal sealed partial class Segment
     /// was scored: <see cref="EmbeddedStoreOptions.IvfProbeFraction"/> of the selected pins, and at least
     /// <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/> shortlists. Only selected slots count, so a selective
     /// filter visits more clusters. The shortlist is rescored exactly. Falls back to <see cref="QuantizedTop"/> when the
-    /// budget is half the selection or more (a sequential scan is then cheaper) and for queries with few non-zero int8
-    /// dimensions (hashing-embedder queries: the column scan reads less than the clusters' rows would).
+    /// budget is half the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8
+    /// dimensions (hashing-embedder queries: the column scan reads less than the clusters' rows would), and for an
+    /// all-zero query (a text of stop words only: every pin ties, and the scan keeps the tie order by pin id).
     /// </summary>
     private List<(Entry Entry, float Score)> ClusteredTop(ClusterIndex index, float[] query, Selection? selection, int limit)
     {
@@ -23,7 +24,7 @@ internal sealed partial class Segment
         var selected = selection?.Count ?? Count;
         var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
         var budget = Math.Max((long)Math.Ceiling(selected * _options.IvfProbeFraction), (long)shortlist * _options.IvfMinProbeShortlists);
-        if (QuantizedVectors.PrefersColumns(q) || budget * 2 > selected)
+        if (q.NonZeroDimensions.Length == 0 || QuantizedVectors.PrefersColumns(q) || budget * 2 > selected)
         {
             return QuantizedTop(query, selection, limit, q);
         }
