@@ -31,9 +31,11 @@ public sealed class EmbeddedStoreOptions : IValidatableObject
     /// <summary>A quantised segment with at least this many live pins gets a clustered index (IVF: k-means centroids,
     /// each pin listed under its nearest), built in the background; until it is ready searches use the int8 scan of
     /// every pin. A dense search through it scores only the pins of the clusters nearest the query (approximate, recall
-    /// measured in docs/vector.md). 0 turns the index off. Must be at least <see cref="QuantizeThreshold"/>.</summary>
+    /// measured in docs/vector.md). 0 (the default) turns the index off: it keeps recall@200 at 0.986-0.999 on the
+    /// load catalog but only 0.68-0.83 on Home Depot's one-word queries, so it is opt-in (20,000 is a good value).
+    /// Must be at least <see cref="QuantizeThreshold"/>.</summary>
     [Range(0, int.MaxValue)]
-    public int IvfThreshold { get; set; } = 20_000;
+    public int IvfThreshold { get; set; }
 
     /// <summary>Probe budget of a clustered search: clusters are visited best first until at least this fraction of the
     /// selected pins (those passing the filter) was scored.</summary>

@@ -238,7 +238,9 @@ public sealed partial class EmbeddedVectorStore
             // The segment keeps searching with the int8 scan; a later growth or wait retries.
             lock (_buildGate)
             {
-                _failedBuilds[segment] = (count, changes);
+                // Retried once the segment doubled (or by a wait after more writes); a build that failed before
+                // counting the pins is not retried automatically.
+                _failedBuilds[segment] = (count > 0 ? count : int.MaxValue / 4, changes);
             }
 
             LogIndexFailed(_logger, e, tenant, count);
