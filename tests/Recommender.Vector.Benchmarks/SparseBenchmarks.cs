@@ -31,7 +31,7 @@ public class SparseBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        (_segment, _queries) = Build(Pins);
+        (_segment, _queries, _) = Build(Pins);
     }
 
     [Benchmark(OperationsPerInvoke = QueryCount)]
@@ -64,8 +64,9 @@ public class SparseBenchmarks
     /// and the process CPU time per query of each round.</summary>
     public static void RunCpu(int rounds)
     {
-        var (segment, queries) = Build(55_000);
-        var terms = queries.GroupBy(q => q.Sparse.Count).OrderBy(g => g.Key).Select(g => $"{g.Key} terms: {g.Count()}");
+        var (segment, queries, stats) = Build(55_000);
+        var terms = queries.GroupBy(q => q.Sparse.Count).OrderBy(g => g.Key).Select(g =>
+            $"{g.Key} terms: {g.Count()} (mean postings {g.Average(q => q.Sparse.Indices.Sum(stats.DocumentFrequency)):F0})");
         Console.WriteLine($"{queries.Length} queries; {string.Join(", ", terms)}; filtered {queries.Count(q => q.Filter is not null)}");
         var bench = new SparseBenchmarks { _segment = segment, _queries = queries };
         for (var i = 0; i < 3; i++)
@@ -86,14 +87,15 @@ public class SparseBenchmarks
     }
 
     /// <summary>The segment and the parsed query mix, as the load client builds and sends them.</summary>
-    internal static (Segment Segment, (SparseVector Sparse, CompiledFilter? Filter)[] Queries) Build(int pins)
+    internal static (Segment Segment, (SparseVector Sparse, CompiledFilter? Filter)[] Queries, TermStats Terms) Build(int pins)
     {
         const string tenant = "load";
         var catalog = Catalog.Build([], pins, tenant);
         var keywords = new KeywordTable();
 
         // Sparse scoring does not read dense vectors: a one-dimensional placeholder keeps the segment small.
-        var segment = new Segment(1, keywords, new TermStats(), new EmbeddedStoreOptions { QuantizeThreshold = 0 });
+        var terms = new TermStats();
+        var segment = new Segment(1, keywords, terms, new EmbeddedStoreOptions { QuantizeThreshold = 0 });
         foreach (var pin in catalog)
         {
             segment.Upsert(new Storage.StoredPoint(pin, [1f], SparseEncoder.EncodeDocument(TextTokenizer.Tokenize(PinText.Lexical(pin))), "bench"));
@@ -110,6 +112,6 @@ public class SparseBenchmarks
             var filter = SearchFilterBuilder.Build(null, parsed, vocabulary).ToFilter();
             return (SparseEncoder.EncodeQuery(TextTokenizer.Tokenize(text)), CompiledFilter.Compile(filter, keywords));
         }).ToArray();
-        return (segment, queries);
+        return (segment, queries, terms);
     }
 }
