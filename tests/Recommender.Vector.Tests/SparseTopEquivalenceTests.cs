@@ -31,6 +31,12 @@ public sealed class SparseTopEquivalenceTests
         var checkedHits = 0;
         for (var round = 0; round < 150; round++)
         {
+            if (round == 75)
+            {
+                // After searches ranked the ids (large segments): new ids arrive unranked, freed slots are reused.
+                Churn(segment, random, pins, 200, pins, vocabulary, negativeWeights);
+            }
+
             var query = RandomQuery(random, vocabulary, negativeWeights && round % 5 == 0);
             var limit = round % 10 == 0 ? 300 : 1 + random.Next(round % 3 == 0 ? 300 : 30);
             var (filter, excluded) = RandomSelection(random, segment, round);
@@ -97,26 +103,30 @@ public sealed class SparseTopEquivalenceTests
             }
         }
 
-        // Overwrites (stale postings), deletes (freed slots) and re-inserts into the freed slots.
-        for (var i = 0; i < pins / 3; i++)
+        Churn(segment, random, pins, pins / 3, 2, vocabulary, negativeWeights);
+        other.Delete(Id(0), 5);
+        return (segment, other, keywords, terms);
+    }
+
+    /// <summary>Overwrites (stale postings), deletes (freed slots) and new pins (into freed slots or new ones).</summary>
+    private static void Churn(Segment segment, Random random, int pins, int changes, long version, int vocabulary, bool negativeWeights)
+    {
+        for (var i = 0; i < changes; i++)
         {
             var pin = random.Next(pins);
             switch (random.Next(3))
             {
                 case 0:
-                    segment.Upsert(Point("a", pin, 2 + i, random, vocabulary, negativeWeights));
+                    segment.Upsert(Point("a", pin, version + i, random, vocabulary, negativeWeights));
                     break;
                 case 1:
-                    segment.Delete(Id(pin), 2 + i);
+                    segment.Delete(Id(pin), version + i);
                     break;
                 default:
-                    segment.Upsert(Point("a", pins + i, 1, random, vocabulary, negativeWeights));
+                    segment.Upsert(Point("a", (int)((pins * (version + 1)) + i), 1, random, vocabulary, negativeWeights));
                     break;
             }
         }
-
-        other.Delete(Id(0), 5);
-        return (segment, other, keywords, terms);
     }
 
     private static string Id(int i) => $"pin-{i % 97:D2}-{i}";

@@ -20,6 +20,7 @@ internal sealed class Segment
     private readonly List<Entry?> _entries = [];
     private readonly Stack<int> _free = new();
     private readonly Dictionary<int, Postings> _postings = [];
+    private readonly IdRanks _idRanks = new();
     private readonly KeywordTable _keywords;
     private readonly TermStats _terms;
     private readonly EmbeddedStoreOptions _options;
@@ -126,6 +127,7 @@ internal sealed class Segment
         {
             slot = _free.Count > 0 ? _free.Pop() : AddSlot();
             _slotById[id] = slot;
+            _idRanks.Assigned(slot);
         }
 
         var previous = _entries[slot];
@@ -176,6 +178,7 @@ internal sealed class Segment
             Columns.Clear(slot);
             RemovePostings(entry);
             _slotById.Remove(id);
+            _idRanks.Freed(slot);
             _free.Push(slot);
             deleted = true;
         }
@@ -294,9 +297,14 @@ internal sealed class Segment
     /// pin id.</remarks>
     public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Selection? selection, int limit)
     {
+        if (_idRanks.Unranked > Math.Max(256, Count >> 3))
+        {
+            _idRanks.Rebuild(_entries, Count);
+        }
+
         var scratch = SparseScratch.For(_entries.Count);
         var top = scratch.Top;
-        top.Reset(limit, _entries);
+        top.Reset(limit, _entries, _idRanks.Current);
         var terms = scratch.TermsFor(query.Count);
         var n = 0;
         for (var q = 0; q < query.Count; q++)
