@@ -28,6 +28,7 @@ using Recommender.Vector;
 var o = LoadOptions.Parse(args);
 var tenant = "load";
 WebApplication? app = null;
+string? dataPath = null;
 string address;
 string apiKey;
 string? serviceKeyForBreakdown = null;
@@ -40,7 +41,7 @@ if (o.Target is null)
     apiKey = ApiKeyHasher.NewKey();
     var serviceKey = ApiKeyHasher.NewKey();
     serviceKeyForBreakdown = serviceKey;
-    var dataPath = Path.Combine(Path.GetTempPath(), "recommender-load-" + Guid.NewGuid().ToString("N"));
+    dataPath = Path.Combine(Path.GetTempPath(), "recommender-load-" + Guid.NewGuid().ToString("N"));
     var builder = WebApplication.CreateBuilder();
     builder.Logging.ClearProviders();
     builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -48,6 +49,7 @@ if (o.Target is null)
         ["Messaging:Transport"] = "InMemory",
         ["Vector:Backend"] = "Embedded",
         ["Vector:Embedded:DataPath"] = dataPath,
+        ["Ranking:Engagement:DataPath"] = Path.Combine(dataPath, "engagement"),
         ["Ranking:VectorAddress"] = address,
         ["Ranking:CandidateCount"] = o.Candidates.ToString(CultureInfo.InvariantCulture),
         ["Auth:Mode"] = "ApiKeys",
@@ -133,6 +135,7 @@ if (o.Recall > 0 && app is not null)
     await RecallCheck.RunAsync(app.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), catalog, queries, o.Recall, o.Candidates);
     if (o.Seconds == 0)
     {
+        await ShutdownAsync();
         return;
     }
 }
@@ -143,6 +146,7 @@ if (o.DiversityCheck > 0 && app is not null)
     await DiversityCheck.RunAsync(app.Services, new VectorService.VectorServiceClient(vectorChannel.WithApiKey(serviceKeyForBreakdown!)), tenant, catalog, o.DiversityCheck);
     if (o.Seconds == 0)
     {
+        await ShutdownAsync();
         return;
     }
 }
@@ -157,10 +161,21 @@ if (o.Breakdown > 0 && app is not null)
     await Breakdown.RunAsync(app.Services, app.Services.GetRequiredService<VectorService.VectorServiceClient>(), tenant, queries, o.Breakdown);
 }
 
-if (app is not null)
+await ShutdownAsync();
+
+// Stops the in-process server and deletes its data (the store and the search log).
+async Task ShutdownAsync()
 {
-    await app.StopAsync();
-    await app.DisposeAsync();
+    if (app is not null)
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    if (dataPath is not null && Directory.Exists(dataPath))
+    {
+        Directory.Delete(dataPath, recursive: true);
+    }
 }
 
 static int FreePort()

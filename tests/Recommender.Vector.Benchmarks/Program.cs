@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BenchmarkDotNet.Jobs;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime;
@@ -16,6 +17,27 @@ using SparseVector = Recommender.Embeddings.SparseVector;
 //   dotnet run -c Release --project tests/Recommender.Vector.Benchmarks -- --pins 50000 --queries 1000
 // Options: --pins N[,N...]  --dims 256  --queries 1000  --recall-queries 100  --concurrency 2  --disk-pins 50000
 //          --limit 10  --out results.md  --exact (never use the int8 shortlist)  --micro (cost of each search step)
+// `--sparse [BenchmarkDotNet args]`: SparseBenchmarks (the sparse branch on the load catalog and query mix) under
+// BenchmarkDotNet, in process, timed by the benchmark thread's CPU clock (steady on a shared machine).
+if (args.Contains("--sparse"))
+{
+    var job = Job.ShortRun.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
+        .WithClock(Recommender.Ranking.Benchmarks.ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
+    BenchmarkDotNet.Running.BenchmarkRunner.Run<SparseBenchmarks>(
+        BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).AddJob(job)
+            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min),
+        args.Where(a => a != "--sparse").ToArray());
+    return;
+}
+
+// `--sparse-cpu [rounds]`: the same mix in a plain loop (process CPU per query; a quick check, or a target for perf).
+if (args.Contains("--sparse-cpu"))
+{
+    var at = Array.IndexOf(args, "--sparse-cpu");
+    SparseBenchmarks.RunCpu(at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 20);
+    return;
+}
+
 if (args.Contains("--micro"))
 {
     Micro.Run(BenchOptions.Parse(args).Pins[0], BenchOptions.Parse(args).Dimensions);

@@ -32,6 +32,41 @@ public sealed class EngagementLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendSearch_LogStillOpen_LinesReachTheFileTogetherAndLaterOnesToo()
+    {
+        var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
+        var file = Path.Combine(_dir, "searches-2026-11-01.jsonl");
+        await using var log = new EngagementLog(_dir);
+        for (var i = 0; i < 300; i++)
+        {
+            log.AppendSearch(SearchRecord($"q{i}", at));
+        }
+
+        // Not waited for, but written within the flush delay while the log stays open.
+        Assert.Equal(300, await LinesOnDiskAsync(file, 300));
+
+        // The first flush disarmed the timer; the next search arms it again.
+        log.AppendSearch(SearchRecord("q-late", at));
+        Assert.Equal(301, await LinesOnDiskAsync(file, 301));
+        Assert.Equal("q-late", EngagementLog.Read([file]).Last().QueryId);
+    }
+
+    [Fact]
+    public async Task AppendSearch_DisposedBeforeTheFlushDelay_LinesAreWritten()
+    {
+        var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
+        await using (var log = new EngagementLog(_dir))
+        {
+            log.AppendSearch(SearchRecord("q1", at));
+            await log.AppendAsync(EngagementStateTests.Event("u", "p1", EngagementType.Click, at: at));
+            log.AppendSearch(SearchRecord("q2", at));
+        }
+
+        var records = EngagementLog.Read([Path.Combine(_dir, "searches-2026-11-01.jsonl")]).ToList();
+        Assert.Equal(["q1", "q2"], records.Select(r => r.QueryId));
+    }
+
+    [Fact]
     public async Task Read_TornLastLine_IsSkippedAndTheNextAppendStartsOnANewLine()
     {
         var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
@@ -84,6 +119,27 @@ public sealed class EngagementLogTests : IDisposable
         Assert.Equal(1, second.Affinity("t", "u1", null)!.Brand("HP"));
         Assert.All(events, e => Assert.False(second.TryReserve("t", e.IdempotencyKey!)));
         await restarted.StopAsync(CancellationToken.None);
+    }
+
+    private static EngagementRecord SearchRecord(string queryId, DateTimeOffset at) =>
+        new() { Type = EngagementRecord.SearchType, Tenant = "t", QueryId = queryId, Query = "hp toner", Timestamp = at };
+
+    /// <summary>The file's record count once it reaches <paramref name="expected"/>, or what it has after 10 s.</summary>
+    private static async Task<int> LinesOnDiskAsync(string file, int expected)
+    {
+        var count = 0;
+        for (var waited = 0; waited < 200; waited++)
+        {
+            count = File.Exists(file) ? EngagementLog.Read([file]).Count() : 0;
+            if (count >= expected)
+            {
+                break;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        return count;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
@@ -9,19 +10,32 @@ namespace Recommender.Ranking.Engagement;
 /// events) and <c>{dir}/searches-YYYY-MM-DD.jsonl</c> (searches), one file per UTC day. One writer task group-commits:
 /// it takes every line waiting, writes them, flushes and fsyncs once, then completes all their appends — so the
 /// consumer acknowledges a message only after its line is on disk, and a burst costs one fsync, not one per event.
+/// Search lines are not waited for: they gather for <see cref="SearchFlushDelay"/> and are written together, so a busy
+/// replica makes one write (and one wake-up of the writer and of any file watcher on the folder) per interval instead
+/// of one per search.
 /// </summary>
 public sealed class EngagementLog : IAsyncDisposable
 {
     public const string EngagementPrefix = "engagement-";
     public const string SearchPrefix = "searches-";
+    /// <summary>How long search lines gather before they are written (a crash loses at most this much of them).</summary>
+    public static readonly TimeSpan SearchFlushDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Tells the writer to take the gathered search lines.</summary>
+    private static readonly Pending FlushSearches = new("", "", null);
+
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<Pending> _searches = new();
     private readonly Dictionary<string, FileStream> _open = new(StringComparer.Ordinal);
+    private readonly Timer _searchTimer;
     private readonly Task _writer;
+    private int _searchFlushArmed;
 
     public EngagementLog(string directory)
     {
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
+        _searchTimer = new Timer(static state => ((EngagementLog)state!)._queue.Writer.TryWrite(FlushSearches), this, Timeout.Infinite, Timeout.Infinite);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -38,9 +52,16 @@ public sealed class EngagementLog : IAsyncDisposable
         return _queue.Writer.TryWrite(pending) ? pending.Done!.Task : Task.FromException(new ObjectDisposedException(nameof(EngagementLog)));
     }
 
-    /// <summary>Appends a search record without waiting (a lost search line only loses a query's text).</summary>
-    public void AppendSearch(EngagementRecord record) =>
-        _queue.Writer.TryWrite(new Pending(FileName(SearchPrefix, record.Timestamp), record.ToJson(), null));
+    /// <summary>Appends a search record without waiting: it is written within <see cref="SearchFlushDelay"/> (or when the
+    /// log is disposed). A lost search line only loses a query's text.</summary>
+    public void AppendSearch(EngagementRecord record)
+    {
+        _searches.Enqueue(new Pending(FileName(SearchPrefix, record.Timestamp), record.ToJson(), null));
+        if (Interlocked.Exchange(ref _searchFlushArmed, 1) == 0)
+        {
+            _searchTimer.Change(SearchFlushDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     /// <summary>Engagement files whose day is on or after <paramref name="since"/>, oldest first.</summary>
     public static IReadOnlyList<string> Files(string directory, string prefix, DateTimeOffset since)
@@ -77,6 +98,8 @@ public sealed class EngagementLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _searchTimer.DisposeAsync();
+        _queue.Writer.TryWrite(FlushSearches);
         _queue.Writer.TryComplete();
         await _writer;
         foreach (var stream in _open.Values)
@@ -106,7 +129,18 @@ public sealed class EngagementLog : IAsyncDisposable
             batch.Clear();
             while (batch.Count < 4096 && _queue.Reader.TryRead(out var p))
             {
-                batch.Add(p);
+                if (!ReferenceEquals(p, FlushSearches))
+                {
+                    batch.Add(p);
+                    continue;
+                }
+
+                // Disarm first: a search appended from here on either is taken below or arms the timer again.
+                Volatile.Write(ref _searchFlushArmed, 0);
+                while (_searches.TryDequeue(out var search))
+                {
+                    batch.Add(search);
+                }
             }
 
             try

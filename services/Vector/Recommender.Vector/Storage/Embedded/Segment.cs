@@ -20,6 +20,7 @@ internal sealed partial class Segment
     private readonly List<Entry?> _entries = [];
     private readonly Stack<int> _free = new();
     private readonly Dictionary<int, Postings> _postings = [];
+    private readonly IdRanks _idRanks = new();
     private readonly KeywordTable _keywords;
     private readonly TermStats _terms;
     private readonly EmbeddedStoreOptions _options;
@@ -142,6 +143,7 @@ internal sealed partial class Segment
         {
             slot = _free.Count > 0 ? _free.Pop() : AddSlot();
             _slotById[id] = slot;
+            _idRanks.Assigned(slot);
         }
 
         var previous = _entries[slot];
@@ -196,6 +198,7 @@ internal sealed partial class Segment
             _index?.Remove(slot, _generations);
             _changes++;
             _slotById.Remove(id);
+            _idRanks.Freed(slot);
             _free.Push(slot);
             deleted = true;
         }
@@ -309,28 +312,107 @@ internal sealed partial class Segment
     /// sharing a term with the query are candidates (as in Qdrant's inverted index). IDF uses the statistics of the
     /// whole store, as Qdrant's IDF modifier uses those of the whole collection.
     /// </summary>
+    /// <remarks>A pin's score is <c>0 + w1 * v1 + w2 * v2 ...</c> summed in query-term order (w = IDF * query value,
+    /// v = the pin's value), whichever path computes it, so results are the same bit for bit; ties go to the smaller
+    /// pin id.</remarks>
     public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Selection? selection, int limit)
     {
-        var capacity = _entries.Count;
-        var scratch = SparseScratch.For(capacity);
-        var scores = scratch.Scores;
-        var stamps = scratch.Stamps;
-        var touched = scratch.Touched;
-        var stamp = scratch.NextStamp();
-        var generations = _generations;
-        var count = 0;
+        if (_idRanks.Unranked > Math.Max(256, Count >> 3))
+        {
+            _idRanks.Rebuild(_entries, Count);
+        }
+
+        var scratch = SparseScratch.For(_entries.Count);
+        var top = scratch.Top;
+        top.Reset(limit, _entries, _idRanks.Current);
+        var terms = scratch.TermsFor(query.Count);
+        var n = 0;
         for (var q = 0; q < query.Count; q++)
         {
-            if (!_postings.TryGetValue(query.Indices[q], out var postings) || postings.Count == 0)
+            if (_postings.TryGetValue(query.Indices[q], out var postings) && postings.Count > 0)
+            {
+                terms[n++] = (postings, TermStats.Idf(_terms.Documents, _terms.DocumentFrequency(query.Indices[q])) * query.Values[q]);
+            }
+        }
+
+        if (n == 1 && !terms[0].Postings.Repeats)
+        {
+            // One term, each pin at most once in its postings: a pin's score is known at its posting, so it goes to
+            // the top-k straight away (most are rejected by score before their liveness or filter is even tested).
+            OfferOneTerm(terms[0].Postings, terms[0].Weight, selection, top);
+        }
+        else if (n > 0)
+        {
+            Accumulate(terms.AsSpan(0, n), selection, scratch, top);
+        }
+
+        Array.Clear(terms, 0, n);
+        return top.Drain();
+    }
+
+    private void OfferOneTerm(Postings postings, float weight, Selection? selection, SlotTopK top)
+    {
+        var slots = postings.Slots;
+        var weights = postings.Weights;
+        var postingGenerations = postings.Generations;
+        var generations = _generations;
+        var stale = postings.Stale > 0;
+        var count = Math.Min(postings.Count, Math.Min(slots.Length, weights.Length));
+        for (var p = 0; p < count; p++)
+        {
+            // The same float operations as the accumulating walk: 0 + weight * value.
+            var score = 0f + (weight * weights[p]);
+            if (score < top.Worst)
             {
                 continue;
             }
 
-            var weight = TermStats.Idf(_terms.Documents, _terms.DocumentFrequency(query.Indices[q])) * query.Values[q];
+            var slot = slots[p];
+            if ((stale && generations[slot] != postingGenerations[p]) || (selection is not null && !selection.Contains(slot)))
+            {
+                continue;
+            }
+
+            top.Offer(slot, score);
+        }
+    }
+
+    /// <summary>Term at a time, in query order: each pin's score accumulates in its slot (stamped per walk), then the
+    /// touched slots go to the top-k. A postings list with no stale posting (none removed since its last compaction)
+    /// skips the generation test, and without a selection the filter test is skipped.</summary>
+    private void Accumulate(ReadOnlySpan<(Postings Postings, float Weight)> terms, Selection? selection, SparseScratch scratch, SlotTopK top)
+    {
+        var accumulators = scratch.Accumulators;
+        var touched = scratch.Touched;
+        var stamp = scratch.NextStamp();
+        var generations = _generations;
+        var count = 0;
+        foreach (var (postings, weight) in terms)
+        {
             var slots = postings.Slots;
-            var postingGenerations = postings.Generations;
             var weights = postings.Weights;
-            for (var p = 0; p < postings.Count; p++)
+            var length = Math.Min(postings.Count, Math.Min(slots.Length, weights.Length));
+            if (postings.Stale == 0 && selection is null)
+            {
+                for (var p = 0; p < length; p++)
+                {
+                    var slot = slots[p];
+                    ref var accumulator = ref accumulators[slot];
+                    if (accumulator.Stamp != stamp)
+                    {
+                        accumulator.Stamp = stamp;
+                        accumulator.Score = 0f;
+                        touched[count++] = slot;
+                    }
+
+                    accumulator.Score += weight * weights[p];
+                }
+
+                continue;
+            }
+
+            var postingGenerations = postings.Generations;
+            for (var p = 0; p < length; p++)
             {
                 var slot = slots[p];
                 if (generations[slot] != postingGenerations[p] || (selection is not null && !selection.Contains(slot)))
@@ -338,53 +420,65 @@ internal sealed partial class Segment
                     continue;
                 }
 
-                if (stamps[slot] != stamp)
+                ref var accumulator = ref accumulators[slot];
+                if (accumulator.Stamp != stamp)
                 {
-                    stamps[slot] = stamp;
-                    scores[slot] = 0f;
+                    accumulator.Stamp = stamp;
+                    accumulator.Score = 0f;
                     touched[count++] = slot;
                 }
 
-                scores[slot] += weight * weights[p];
+                accumulator.Score += weight * weights[p];
             }
         }
 
-        var top = new TopK(limit);
         for (var i = 0; i < count; i++)
         {
             var slot = touched[i];
-            top.Offer(_entries[slot]!, scores[slot]);
-        }
+            var score = accumulators[slot].Score;
+            if (score < top.Worst)
+            {
+                continue;
+            }
 
-        return top.Drain();
+            top.Offer(slot, score);
+        }
     }
 
-    /// <summary>Per-thread buffers of a postings walk: a score and a stamp per slot (a slot's score is valid when its
-    /// stamp is the walk's; nothing is cleared between walks) and the list of slots the walk touched.</summary>
+    /// <summary>A slot's running score and the walk it belongs to (valid when the stamp is the walk's); side by side,
+    /// so a posting touches one cache line.</summary>
+    private struct Accumulator
+    {
+        public int Stamp;
+        public float Score;
+    }
+
+    /// <summary>Per-thread buffers of a postings walk: an accumulator per slot (nothing is cleared between walks), the
+    /// list of slots the walk touched, the query's resolved terms and the top-k heap.</summary>
     private sealed class SparseScratch
     {
         [ThreadStatic]
         private static SparseScratch? s_current;
 
         private int _stamp;
+        private (Postings Postings, float Weight)[] _terms = new (Postings, float)[8];
 
         private SparseScratch(int capacity)
         {
-            Scores = new float[capacity];
-            Stamps = new int[capacity];
+            Accumulators = new Accumulator[capacity];
             Touched = new int[capacity];
         }
 
-        public float[] Scores { get; }
-
-        public int[] Stamps { get; }
+        public Accumulator[] Accumulators { get; }
 
         public int[] Touched { get; }
+
+        public SlotTopK Top { get; } = new();
 
         public static SparseScratch For(int capacity)
         {
             var scratch = s_current;
-            if (scratch is null || scratch.Scores.Length < capacity)
+            if (scratch is null || scratch.Accumulators.Length < capacity)
             {
                 // Room to grow, so a segment taking upserts does not reallocate on every walk.
                 scratch = new SparseScratch(Math.Max(1024, capacity + (capacity >> 3)));
@@ -394,11 +488,25 @@ internal sealed partial class Segment
             return scratch;
         }
 
+        public (Postings Postings, float Weight)[] TermsFor(int count)
+        {
+            if (_terms.Length < count)
+            {
+                _terms = new (Postings, float)[count];
+            }
+
+            return _terms;
+        }
+
         public int NextStamp()
         {
             if (++_stamp == int.MaxValue)
             {
-                Array.Clear(Stamps);
+                for (var i = 0; i < Accumulators.Length; i++)
+                {
+                    Accumulators[i].Stamp = 0;
+                }
+
                 _stamp = 1;
             }
 
@@ -648,8 +756,17 @@ internal sealed partial class Segment
         public int Count;
         public int Stale;
 
+        /// <summary>Whether a slot may have two postings in a row (a sparse vector repeating a term, or a slot refilled
+        /// right after its stale posting); false means every live pin appears at most once.</summary>
+        public bool Repeats;
+
         public void Add(int slot, int generation, float weight)
         {
+            if (Count > 0 && Slots[Count - 1] == slot)
+            {
+                Repeats = true;
+            }
+
             if (Count == Slots.Length)
             {
                 Array.Resize(ref Slots, Count * 2);
@@ -668,10 +785,12 @@ internal sealed partial class Segment
         public void Compact(int[] generations)
         {
             var kept = 0;
+            Repeats = false;
             for (var i = 0; i < Count; i++)
             {
                 if (generations[Slots[i]] == Generations[i])
                 {
+                    Repeats |= kept > 0 && Slots[kept - 1] == Slots[i];
                     Slots[kept] = Slots[i];
                     Generations[kept] = Generations[i];
                     Weights[kept] = Weights[i];
