@@ -130,6 +130,35 @@ public sealed class ClusterIndexTests
     }
 
     [Fact]
+    public async Task Reopen_OnDiskStore_RebuildsTheSameIndexFromTheLog()
+    {
+        using var folder = new TempFolder();
+        var options = Options();
+        options.DataPath = folder.Path;
+        float[] centroids;
+        IReadOnlyList<SearchHit> before;
+        var query = Query(Queries()[3], 20);
+        using (var store = Open(options))
+        {
+            await UpsertAsync(store, Points);
+            await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+            var index = store.SegmentOf(Tenant)!.Index!;
+            centroids = [.. Enumerable.Range(0, index.Clusters).SelectMany(c => index.Centroid(c).ToArray())];
+            before = await store.SearchAsync(query, TestContext.Current.CancellationToken);
+        }
+
+        // The index is not persisted: the reopened store replays the log and builds it again in the background.
+        using var reopened = Open(options);
+        await reopened.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        var rebuilt = reopened.SegmentOf(Tenant)!.Index!;
+        var after = await reopened.SearchAsync(query, TestContext.Current.CancellationToken);
+
+        Assert.Equal(centroids, Enumerable.Range(0, rebuilt.Clusters).SelectMany(c => rebuilt.Centroid(c).ToArray()));
+        Assert.Equal(before.Select(h => (h.Point.Pin.Id, h.Score)), after.Select(h => (h.Point.Pin.Id, h.Score)));
+        Assert.Equal(1, reopened.SegmentOf(Tenant)!.ClusteredSearches);
+    }
+
+    [Fact]
     public async Task Search_SelectiveFilter_ReturnsLimitHitsWhenThatManyMatch()
     {
         var options = Options();
