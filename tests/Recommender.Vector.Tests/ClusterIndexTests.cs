@@ -23,6 +23,29 @@ public sealed class ClusterIndexTests
     private static List<StoredPoint> Points => s_icecat.Value.Points;
 
     [Fact]
+    public void Rank_TiedNegativeAndZeroScores_OrdersBestFirstThenByClusterNumber()
+    {
+        // 2-d means whose scores against (1, 0) are their first value: ties, negatives, +0 and -0, large and tiny.
+        float[] firsts = [0.5f, -0.25f, 0f, 0.5f, -0f, 3e-30f, -3e-30f, 1e20f, -0.25f, 0.5f, -1e20f, 0f];
+        var clusters = firsts.Length;
+        var means = new float[clusters * 2];
+        for (var c = 0; c < clusters; c++)
+        {
+            means[c * 2] = firsts[c];
+            means[(c * 2) + 1] = c;
+        }
+
+        var index = ClusterIndex.Create(means.ToArray(), means, clusters, 2, 0, 0, [], [], []);
+        var scores = new float[clusters];
+        var order = new int[clusters];
+        index.Rank([1f, 0f], scores, order);
+
+        var expected = Enumerable.Range(0, clusters).OrderByDescending(c => firsts[c]).ThenBy(c => c).ToArray();
+        Assert.Equal(expected, order);
+        Assert.Equal(firsts, scores);
+    }
+
+    [Fact]
     public async Task WaitForIndexes_SameCatalogInAnotherOrder_BuildsTheSameIndex()
     {
         using var forward = Open(Options());

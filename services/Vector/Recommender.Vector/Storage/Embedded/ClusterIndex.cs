@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Recommender.Vector.Storage.Embedded;
@@ -111,33 +112,31 @@ internal sealed class ClusterIndex
     /// first whatever the query.</summary>
     public void Rank(ReadOnlySpan<float> query, Span<float> scores, Span<int> order)
     {
+        // One primitive sort of packed keys: the score's bits in an order-preserving form (best first) above the
+        // cluster number, so equal scores keep ascending cluster numbers without a second pass.
+        var keys = ArrayPool<ulong>.Shared.Rent(Clusters);
         for (var c = 0; c < Clusters; c++)
         {
-            // Negated, so an ascending sort puts the best first.
-            scores[c] = -TensorPrimitives.Dot(Mean(c), query);
-            order[c] = c;
+            scores[c] = TensorPrimitives.Dot(Mean(c), query);
+            keys[c] = ((ulong)Descending(scores[c]) << 32) | (uint)c;
         }
 
-        SortStable(scores[..Clusters], order[..Clusters]);
+        keys.AsSpan(0, Clusters).Sort();
+        for (var r = 0; r < Clusters; r++)
+        {
+            order[r] = (int)(uint)keys[r];
+        }
+
+        ArrayPool<ulong>.Shared.Return(keys);
     }
 
-    /// <summary>Sorts by key, equal keys by ascending cluster number (Span.Sort alone is not stable).</summary>
-    private static void SortStable(Span<float> keys, Span<int> items)
+    /// <summary>A key whose ascending unsigned order is the descending order of <paramref name="score"/> (+0 and -0
+    /// equal, as they compare).</summary>
+    internal static uint Descending(float score)
     {
-        keys.Sort(items);
-        var start = 0;
-        for (var i = 1; i <= keys.Length; i++)
-        {
-            if (i == keys.Length || keys[i] != keys[start])
-            {
-                if (i - start > 1)
-                {
-                    items[start..i].Sort();
-                }
-
-                start = i;
-            }
-        }
+        var bits = BitConverter.SingleToUInt32Bits(score == 0 ? 0f : score);
+        var ascending = (bits & 0x8000_0000) != 0 ? ~bits : bits | 0x8000_0000;
+        return ~ascending;
     }
 
     /// <summary>

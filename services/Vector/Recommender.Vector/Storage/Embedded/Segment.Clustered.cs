@@ -7,6 +7,9 @@ namespace Recommender.Vector.Storage.Embedded;
 /// each step: read for the snapshot and copies, write for the install).</summary>
 internal sealed partial class Segment
 {
+    /// <summary>How many rows ahead the cluster walk and the rescoring prefetch.</summary>
+    private const int PrefetchDistance = 4;
+
     /// <summary>
     /// Top <paramref name="limit"/> through the clustered index: the query is scored against the centroids and the
     /// clusters are visited best first, each listed slot that is live and selected scored with its int8 row into the
@@ -47,6 +50,11 @@ internal sealed partial class Segment
                 for (var i = 0; i < count; i++)
                 {
                     var slot = slots[i];
+                    if (i + PrefetchDistance < count)
+                    {
+                        // Listed slots are scattered over the rows: ask for a later one's row now.
+                        MemoryPrefetch.Row<sbyte>(quantized.At(slots[i + PrefetchDistance]));
+                    }
 
                     // A stale entry (the slot was overwritten or freed since it was listed) or an unselected slot.
                     if (generations[slot] != listed[i] || (selection is not null && !selection.Contains(slot)))

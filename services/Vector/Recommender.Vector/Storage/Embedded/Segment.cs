@@ -638,11 +638,25 @@ internal sealed partial class Segment
     private List<(Entry Entry, float Score)> Rescore(PriorityQueue<int, float> shortlist, float[] query, int limit)
     {
         var top = new TopK(limit);
+        var slots = ArrayPool<int>.Shared.Rent(Math.Max(1, shortlist.Count));
+        var count = 0;
         foreach (var (slot, _) in shortlist.UnorderedItems)
         {
-            top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+            slots[count++] = slot;
         }
 
+        for (var i = 0; i < count; i++)
+        {
+            if (i + 2 < count)
+            {
+                // The shortlist's float rows are scattered: fetch a later one's while this one is scored.
+                MemoryPrefetch.Row(VectorAt(slots[i + 2]));
+            }
+
+            top.Offer(_entries[slots[i]]!, TensorPrimitives.Dot(VectorAt(slots[i]), query));
+        }
+
+        ArrayPool<int>.Shared.Return(slots);
         return top.Drain();
     }
 
