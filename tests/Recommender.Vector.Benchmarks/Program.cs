@@ -38,6 +38,26 @@ if (args.Contains("--sparse-cpu"))
     return;
 }
 
+// `--fuse [BenchmarkDotNet args]` / `--fuse-cpu [rounds]`: FuseBenchmarks (the hybrid fusion alone, before and after
+// SlotFusion) under BenchmarkDotNet as `--sparse`, or in a plain loop (process CPU per query).
+if (args.Contains("--fuse"))
+{
+    var job = Job.ShortRun.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
+        .WithClock(Recommender.Ranking.Benchmarks.ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
+    BenchmarkDotNet.Running.BenchmarkRunner.Run<FuseBenchmarks>(
+        BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).AddJob(job)
+            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min),
+        args.Where(a => a != "--fuse").ToArray());
+    return;
+}
+
+if (args.Contains("--fuse-cpu"))
+{
+    var at = Array.IndexOf(args, "--fuse-cpu");
+    FuseBenchmarks.RunCpu(at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 20);
+    return;
+}
+
 if (args.Contains("--micro"))
 {
     Micro.Run(BenchOptions.Parse(args).Pins[0], BenchOptions.Parse(args).Dimensions);

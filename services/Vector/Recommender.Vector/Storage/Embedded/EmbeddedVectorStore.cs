@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -282,40 +281,29 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             ? segment.VectorAt(entry.Slot).ToArray()
             : throw ServiceRuleException.NotFound($"Pin '{id}' was not found.");
 
-    /// <summary>Fuses the branches by reciprocal rank (<see cref="ReciprocalRankFusion"/>, as the Qdrant backend does);
-    /// every hybrid hit gets its exact cosine to the dense query, also the pins only the sparse branch
-    /// found (one dot product each), so callers need not fetch vectors for it.</summary>
+    /// <summary>Fuses the branches by reciprocal rank (<see cref="SlotFusion"/>: the same result as
+    /// <see cref="ReciprocalRankFusion"/>, which the Qdrant backend uses); every hybrid hit gets its exact cosine to the
+    /// dense query, also the pins only the sparse branch found (one dot product each), so callers need not fetch
+    /// vectors for it.</summary>
     private static IReadOnlyList<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
         float[]? denseQuery, bool hasSparse, int limit, bool withVectors)
     {
+        if (denseQuery is not null && hasSparse)
+        {
+            return SlotFusion.Fuse(segment, dense, sparse, denseQuery, limit, withVectors);
+        }
+
         var hasDense = denseQuery is not null;
-        if (!(hasDense && hasSparse))
+        var single = hasDense ? dense : sparse;
+        var hits = new List<SearchHit>(Math.Min(limit, single.Count));
+        for (var i = 0; i < single.Count && i < limit; i++)
         {
-            var single = hasDense ? dense : sparse;
-            var hits = new List<SearchHit>(Math.Min(limit, single.Count));
-            for (var i = 0; i < single.Count && i < limit; i++)
-            {
-                var (entry, score) = single[i];
-                hits.Add(new SearchHit(Point(segment, entry, withVectors), score, hasDense ? score : 0f, hasSparse ? score : 0f));
-            }
-
-            return hits;
+            var (entry, score) = single[i];
+            hits.Add(new SearchHit(Point(segment, entry, withVectors), score, hasDense ? score : 0f, hasSparse ? score : 0f));
         }
 
-        // Entries are unique per pin, so they key the fusion and the branch scores by reference (no string hashing).
-        var denseScores = dense.ToDictionary<(Segment.Entry Entry, float Score), Segment.Entry, float>(h => h.Entry, h => h.Score, ReferenceEqualityComparer.Instance);
-        var sparseScores = sparse.ToDictionary<(Segment.Entry Entry, float Score), Segment.Entry, float>(h => h.Entry, h => h.Score, ReferenceEqualityComparer.Instance);
-        var fused = ReciprocalRankFusion.Fuse<(Segment.Entry Entry, float Score), Segment.Entry>(
-            [dense, sparse], h => h.Entry, ReferenceEqualityComparer.Instance, h => h.Entry.Point.Pin.Id, limit);
-        var result = new List<SearchHit>(fused.Count);
-        foreach (var ((entry, _), score) in fused)
-        {
-            var cosine = denseScores.TryGetValue(entry, out var d) ? d : TensorPrimitives.Dot(segment.VectorAt(entry.Slot), denseQuery);
-            result.Add(new SearchHit(Point(segment, entry, withVectors), score, cosine, sparseScores.GetValueOrDefault(entry)));
-        }
-
-        return result;
+        return hits;
     }
 
     /// <summary>The stored point of a hit: with a copy of its vector when asked for, else the stored instance.</summary>

@@ -83,6 +83,9 @@ internal sealed partial class Segment
 
     public int Dimensions => _dimensions;
 
+    /// <summary>Each slot's place in the ordinal order of the live ids (0 = unranked; see <see cref="IdRanks"/>).</summary>
+    public int[] IdRankSnapshot => _idRanks.Current;
+
     private bool IsLive(int slot) => (_live[slot >> 6] & (1UL << slot)) != 0;
 
     public Entry? EntryAt(int slot) => _entries[slot];
