@@ -6,8 +6,9 @@ namespace Recommender.Vector.Tests;
 
 /// <summary>
 /// The embedded store's hybrid fusion as it was before <see cref="SlotFusion"/> (session 5), kept as the reference the
-/// new one must equal bit for bit: the generic reciprocal rank fusion (dictionary by entry, fused list, sort by score
-/// then ordinal pin id, cut at the limit) and the branch scores looked up by entry, a dot product for sparse-only hits.
+/// new one must equal bit for bit: the generic reciprocal rank fusion the Qdrant backend still uses
+/// (<see cref="ReciprocalRankFusion"/>, keyed by entry; so the test also holds the two backends to one tie order) and
+/// the branch scores looked up by entry, a dot product for sparse-only hits.
 /// Also linked into the benchmarks project as the "before" of `--fuse-cpu`.
 /// </summary>
 internal static class ReferenceFusion
@@ -18,7 +19,7 @@ internal static class ReferenceFusion
     {
         var denseScores = dense.ToDictionary<(Segment.Entry Entry, float Score), Segment.Entry, float>(h => h.Entry, h => h.Score, ReferenceEqualityComparer.Instance);
         var sparseScores = sparse.ToDictionary<(Segment.Entry Entry, float Score), Segment.Entry, float>(h => h.Entry, h => h.Score, ReferenceEqualityComparer.Instance);
-        var fused = Rrf<(Segment.Entry Entry, float Score), Segment.Entry>(
+        var fused = ReciprocalRankFusion.Fuse<(Segment.Entry Entry, float Score), Segment.Entry>(
             [dense, sparse], h => h.Entry, ReferenceEqualityComparer.Instance, h => h.Entry.Point.Pin.Id, limit);
         var result = new List<SearchHit>(fused.Count);
         foreach (var ((entry, _), score) in fused)
@@ -28,44 +29,5 @@ internal static class ReferenceFusion
         }
 
         return result;
-    }
-
-    /// <summary>ReciprocalRankFusion.Fuse as of session 5 (k = 2).</summary>
-    public static List<(T Item, float Score)> Rrf<T, TKey>(
-        IReadOnlyList<IReadOnlyList<T>> rankedLists, Func<T, TKey> key, IEqualityComparer<TKey> comparer, Func<T, string> pinId,
-        int limit, int k = 2)
-        where TKey : notnull
-    {
-        var at = new Dictionary<TKey, int>(comparer);
-        var fused = new List<(T Item, float Score)>();
-        foreach (var list in rankedLists)
-        {
-            for (var rank = 0; rank < list.Count; rank++)
-            {
-                var item = list[rank];
-                var add = 1f / (rank + k);
-                if (at.TryGetValue(key(item), out var i))
-                {
-                    fused[i] = (fused[i].Item, fused[i].Score + add);
-                }
-                else
-                {
-                    at[key(item)] = fused.Count;
-                    fused.Add((item, add));
-                }
-            }
-        }
-
-        fused.Sort((a, b) =>
-        {
-            var byScore = b.Score.CompareTo(a.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(pinId(a.Item), pinId(b.Item));
-        });
-        if (fused.Count > limit)
-        {
-            fused.RemoveRange(limit, fused.Count - limit);
-        }
-
-        return fused;
     }
 }

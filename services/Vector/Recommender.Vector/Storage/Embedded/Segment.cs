@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Recommender.Embeddings;
 
@@ -399,16 +400,7 @@ internal sealed partial class Segment
             {
                 for (var p = 0; p < length; p++)
                 {
-                    var slot = slots[p];
-                    ref var accumulator = ref accumulators[slot];
-                    if (accumulator.Stamp != stamp)
-                    {
-                        accumulator.Stamp = stamp;
-                        accumulator.Score = 0f;
-                        touched[count++] = slot;
-                    }
-
-                    accumulator.Score += weight * weights[p];
+                    Add(accumulators, touched, ref count, stamp, slots[p], weight * weights[p]);
                 }
 
                 continue;
@@ -423,15 +415,7 @@ internal sealed partial class Segment
                     continue;
                 }
 
-                ref var accumulator = ref accumulators[slot];
-                if (accumulator.Stamp != stamp)
-                {
-                    accumulator.Stamp = stamp;
-                    accumulator.Score = 0f;
-                    touched[count++] = slot;
-                }
-
-                accumulator.Score += weight * weights[p];
+                Add(accumulators, touched, ref count, stamp, slot, weight * weights[p]);
             }
         }
 
@@ -446,6 +430,22 @@ internal sealed partial class Segment
 
             top.Offer(slot, score);
         }
+    }
+
+    /// <summary>Adds a posting's contribution to its slot's score, starting the slot at 0 (and listing it as touched)
+    /// on its first posting of this walk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(Accumulator[] accumulators, int[] touched, ref int count, int stamp, int slot, float contribution)
+    {
+        ref var accumulator = ref accumulators[slot];
+        if (accumulator.Stamp != stamp)
+        {
+            accumulator.Stamp = stamp;
+            accumulator.Score = 0f;
+            touched[count++] = slot;
+        }
+
+        accumulator.Score += contribution;
     }
 
     /// <summary>A slot's running score and the walk it belongs to (valid when the stamp is the walk's); side by side,
