@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Recommender.Vector.Storage.Embedded;
 
 /// <summary>
@@ -20,6 +22,16 @@ internal sealed class IdRanks
 
     /// <summary>Live slots without a rank.</summary>
     public int Unranked => Volatile.Read(ref _unranked);
+
+    /// <summary>The slot's rank in a snapshot of <see cref="Current"/> (0 = unknown, also for a slot newer than it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Of(int[] ranks, int slot) => (uint)slot < (uint)ranks.Length ? ranks[slot] : 0;
+
+    /// <summary>Ordinal order of two pins' ids from their ranks when both have one, else from the id strings (a rank of 0
+    /// is unknown).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Compare(int rankA, Segment.Entry a, int rankB, Segment.Entry b) =>
+        rankA != 0 && rankB != 0 ? rankA.CompareTo(rankB) : string.CompareOrdinal(a.Point.Pin.Id, b.Point.Pin.Id);
 
     /// <summary>A new id took the slot (write lock held).</summary>
     public void Assigned(int slot)

@@ -43,7 +43,7 @@ internal static class SlotFusion
                 continue;
             }
 
-            var idRank = (uint)slot < (uint)ranks.Length ? ranks[slot] : 0;
+            var idRank = IdRanks.Of(ranks, slot);
             ranked &= idRank != 0;
             marks[slot] = first + count;
             items[count++] = new Item(entry, idRank, add, score, 0f, true);
@@ -63,7 +63,7 @@ internal static class SlotFusion
                 continue;
             }
 
-            var idRank = (uint)slot < (uint)ranks.Length ? ranks[slot] : 0;
+            var idRank = IdRanks.Of(ranks, slot);
             ranked &= idRank != 0;
             marks[slot] = first + count;
             items[count++] = new Item(entry, idRank, add, 0f, score, false);
@@ -120,11 +120,7 @@ internal static class SlotFusion
                 return byScore;
             }
 
-            var rankA = items[a].IdRank;
-            var rankB = items[b].IdRank;
-            return rankA != 0 && rankB != 0
-                ? rankA.CompareTo(rankB)
-                : string.CompareOrdinal(items[a].Entry.Point.Pin.Id, items[b].Entry.Point.Pin.Id);
+            return IdRanks.Compare(items[a].IdRank, items[a].Entry, items[b].IdRank, items[b].Entry);
         }
     }
 

@@ -86,11 +86,9 @@ internal sealed class SlotTopK
     private int CompareIds(int a, int b)
     {
         var ranks = _ranks;
-        var rankA = (uint)a < (uint)ranks.Length ? ranks[a] : 0;
-        var rankB = (uint)b < (uint)ranks.Length ? ranks[b] : 0;
-        return rankA != 0 && rankB != 0
-            ? rankA.CompareTo(rankB)
-            : string.CompareOrdinal(_entries[a]!.Point.Pin.Id, _entries[b]!.Point.Pin.Id);
+        var rankA = IdRanks.Of(ranks, a);
+        var rankB = IdRanks.Of(ranks, b);
+        return IdRanks.Compare(rankA, _entries[a]!, rankB, _entries[b]!);
     }
 
     private void SiftUp(int i)
