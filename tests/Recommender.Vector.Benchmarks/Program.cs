@@ -58,6 +58,26 @@ if (args.Contains("--fuse-cpu"))
     return;
 }
 
+// `--dense [BenchmarkDotNet args]` / `--dense-cpu [rounds]`: DenseBenchmarks (the dense branch on the load catalog and
+// query mix) under BenchmarkDotNet as `--sparse`, or in a plain loop (process CPU per query).
+if (args.Contains("--dense"))
+{
+    var job = Job.ShortRun.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
+        .WithClock(Recommender.Ranking.Benchmarks.ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
+    BenchmarkDotNet.Running.BenchmarkRunner.Run<DenseBenchmarks>(
+        BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).AddJob(job)
+            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min),
+        args.Where(a => a != "--dense").ToArray());
+    return;
+}
+
+if (args.Contains("--dense-cpu"))
+{
+    var at = Array.IndexOf(args, "--dense-cpu");
+    DenseBenchmarks.RunCpu(at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 20);
+    return;
+}
+
 if (args.Contains("--micro"))
 {
     Micro.Run(BenchOptions.Parse(args).Pins[0], BenchOptions.Parse(args).Dimensions);

@@ -21,10 +21,22 @@ internal sealed class QuantizedVectors(int dimensions)
     /// <summary>Slots scored together per column pass: their int32 scores stay in L1.</summary>
     private const int Tile = 1024;
 
+    /// <summary>Dimensions per 32 packed bytes of a 4-bit row: byte b of a group holds dimension b in its low nibble and
+    /// dimension 32 + b in its high one, so one load and two masks give two 32-byte operands in query order.</summary>
+    private const int NibbleGroup = 64;
+
     private sbyte[][] _blocks = [];
     private sbyte[][] _columns = [];
+    private byte[][] _nibbles = [];
     private float[] _scales = [];
+    private float[] _nibbleScales = [];
     private int[] _sums = [];
+
+    /// <summary>Whether the vectors also have 4-bit codes (<see cref="ScoreNibbleRows"/>): dimensions in groups of 64.</summary>
+    public bool HasNibbles { get; } = dimensions % NibbleGroup == 0;
+
+    /// <summary>One 4-bit scale per slot (max |v| / 7), as <see cref="Scales"/> for the int8 copies.</summary>
+    public float[] NibbleScales => _nibbleScales;
 
     /// <summary>One scale per slot; at least as long as the highest slot set + 1.</summary>
     public float[] Scales => _scales;
@@ -55,7 +67,30 @@ internal sealed class QuantizedVectors(int dimensions)
         }
 
         _sums[slot] = sum;
+        if (HasNibbles)
+        {
+            _nibbleScales[slot] = QuantizeNibbles(vector, _nibbles[block].AsSpan(offset * (dimensions / 2), dimensions / 2));
+        }
     }
+
+    /// <summary>Writes the 4-bit codes of <paramref name="vector"/>: round(v / s) + 8 with s = max|v| / 7 (codes 1-15),
+    /// packed as <see cref="NibbleGroup"/> describes, and returns s (0 for a zero vector: every code 8).</summary>
+    internal static float QuantizeNibbles(ReadOnlySpan<float> vector, Span<byte> destination)
+    {
+        var max = TensorPrimitives.MaxMagnitude(vector);
+        var scale = max == 0 || float.IsNaN(max) ? 0 : MathF.Abs(max) / 7f;
+        for (var g = 0; g < vector.Length; g += NibbleGroup)
+        {
+            for (var b = 0; b < NibbleGroup / 2; b++)
+            {
+                destination[(g / 2) + b] = (byte)(Nibble(vector[g + b], scale) | (Nibble(vector[g + (NibbleGroup / 2) + b], scale) << 4));
+            }
+        }
+
+        return scale;
+    }
+
+    private static int Nibble(float value, float scale) => scale == 0 ? 8 : (int)Math.Clamp(MathF.Round(value / scale), -7, 7) + 8;
 
     private void Grow(int slot)
     {
@@ -66,10 +101,12 @@ internal sealed class QuantizedVectors(int dimensions)
             var first = _blocks.Length;
             Array.Resize(ref _blocks, block + 1);
             Array.Resize(ref _columns, block + 1);
+            Array.Resize(ref _nibbles, block + 1);
             for (var b = first; b <= block; b++)
             {
                 _blocks[b] = new sbyte[BlockSize * dimensions];
                 _columns[b] = new sbyte[BlockSize * dimensions];
+                _nibbles[b] = HasNibbles ? new byte[BlockSize * dimensions / 2] : [];
             }
         }
 
@@ -77,6 +114,7 @@ internal sealed class QuantizedVectors(int dimensions)
         {
             var length = Math.Max(slot + 1, Math.Max(1024, _scales.Length * 2));
             Array.Resize(ref _scales, length);
+            Array.Resize(ref _nibbleScales, length);
             Array.Resize(ref _sums, length);
         }
     }
@@ -139,6 +177,155 @@ internal sealed class QuantizedVectors(int dimensions)
             }
 
             start += n;
+        }
+    }
+
+    /// <summary>Writes the int8 dot product of the query with each vector of slots [<paramref name="from"/>,
+    /// <paramref name="to"/>) into <paramref name="scores"/> (exactly what <see cref="Dot(int, PreparedQuery)"/> gives),
+    /// reading the rows in order. With AVX-VNNI four rows are scored together, so their horizontal sums share the
+    /// shuffles and the loop has no per-row call.</summary>
+    public void ScoreRows(int from, int to, PreparedQuery query, Span<int> scores)
+    {
+        if (query.Unsigned is not { } unsigned || dimensions % 32 != 0)
+        {
+            for (var slot = from; slot < to; slot++)
+            {
+                scores[slot - from] = Dot(slot, query);
+            }
+
+            return;
+        }
+
+        for (var start = from; start < to;)
+        {
+            var block = start >> BlockShift;
+            var offset = start & (BlockSize - 1);
+            var n = Math.Min(to - start, BlockSize - offset);
+            ScoreRowsVnni(unsigned, _blocks[block].AsSpan(offset * dimensions, n * dimensions), _sums.AsSpan(start, n), scores.Slice(start - from, n));
+            start += n;
+        }
+    }
+
+    /// <summary>Writes the dot product of the int8 query with the 4-bit codes of each vector of slots
+    /// [<paramref name="from"/>, <paramref name="to"/>) into <paramref name="scores"/>: sum(q[d] * (code[d] - 8)), so
+    /// times <see cref="NibbleScales"/> it approximates q·v / scale(q) as the int8 scores do. Reads half the bytes of
+    /// <see cref="ScoreRows"/>: a coarse first pass whose shortlist the int8 copies then rescore.</summary>
+    public void ScoreNibbleRows(int from, int to, PreparedQuery query, Span<int> scores)
+    {
+        var width = dimensions / 2;
+        var bias = 8 * query.Sum;
+        for (var start = from; start < to;)
+        {
+            var block = start >> BlockShift;
+            var offset = start & (BlockSize - 1);
+            var n = Math.Min(to - start, BlockSize - offset);
+            var rows = _nibbles[block].AsSpan(offset * width, n * width);
+            var destination = scores.Slice(start - from, n);
+            if (AvxVnni.IsSupported)
+            {
+                ScoreNibbleRowsVnni(query.Signed, rows, bias, destination);
+            }
+            else
+            {
+                for (var r = 0; r < n; r++)
+                {
+                    destination[r] = NibbleDot(query.Signed, rows.Slice(r * width, width)) - bias;
+                }
+            }
+
+            start += n;
+        }
+    }
+
+    /// <summary>sum(q[d] * code[d]) over one packed 4-bit row (the portable reference of the VNNI kernel).</summary>
+    internal static int NibbleDot(ReadOnlySpan<sbyte> q, ReadOnlySpan<byte> packed)
+    {
+        var sum = 0;
+        for (var g = 0; g < q.Length; g += NibbleGroup)
+        {
+            for (var b = 0; b < NibbleGroup / 2; b++)
+            {
+                var bits = packed[(g / 2) + b];
+                sum += (q[g + b] * (bits & 0xF)) + (q[g + (NibbleGroup / 2) + b] * (bits >> 4));
+            }
+        }
+
+        return sum;
+    }
+
+    private static void ScoreNibbleRowsVnni(ReadOnlySpan<sbyte> q, ReadOnlySpan<byte> rows, int bias, Span<int> scores)
+    {
+        var width = q.Length / 2;
+        ref var rq = ref MemoryMarshal.GetReference(q);
+        ref var rr = ref MemoryMarshal.GetReference(rows);
+        var mask = Vector256.Create((byte)0xF);
+        var count = scores.Length;
+        var r = 0;
+        for (; r + 4 <= count; r += 4)
+        {
+            var a0 = Vector256<int>.Zero;
+            var a1 = Vector256<int>.Zero;
+            var a2 = Vector256<int>.Zero;
+            var a3 = Vector256<int>.Zero;
+            var row = (nuint)(r * width);
+            for (nuint g = 0; g < (nuint)width; g += 32)
+            {
+                var low = Vector256.LoadUnsafe(ref rq, 2 * g);
+                var high = Vector256.LoadUnsafe(ref rq, (2 * g) + 32);
+                var p0 = Vector256.LoadUnsafe(ref rr, row + g);
+                var p1 = Vector256.LoadUnsafe(ref rr, row + (nuint)width + g);
+                var p2 = Vector256.LoadUnsafe(ref rr, row + (nuint)(2 * width) + g);
+                var p3 = Vector256.LoadUnsafe(ref rr, row + (nuint)(3 * width) + g);
+                a0 = AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(a0, p0 & mask, low), (p0.AsUInt16() >> 4).AsByte() & mask, high);
+                a1 = AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(a1, p1 & mask, low), (p1.AsUInt16() >> 4).AsByte() & mask, high);
+                a2 = AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(a2, p2 & mask, low), (p2.AsUInt16() >> 4).AsByte() & mask, high);
+                a3 = AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(a3, p3 & mask, low), (p3.AsUInt16() >> 4).AsByte() & mask, high);
+            }
+
+            var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
+            (h.GetLower() + h.GetUpper() - Vector128.Create(bias)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
+        }
+
+        for (; r < count; r++)
+        {
+            scores[r] = NibbleDot(q, rows.Slice(r * width, width)) - bias;
+        }
+    }
+
+    /// <summary>scores[r] = dot(u, row r) - 128 * sums[r] for consecutive rows of <c>u.Length</c> bytes (a multiple of 32).</summary>
+    private static void ScoreRowsVnni(ReadOnlySpan<byte> u, ReadOnlySpan<sbyte> rows, ReadOnlySpan<int> sums, Span<int> scores)
+    {
+        var width = u.Length;
+        ref var ru = ref MemoryMarshal.GetReference(u);
+        ref var rr = ref MemoryMarshal.GetReference(rows);
+        var count = scores.Length;
+        var r = 0;
+        for (; r + 4 <= count; r += 4)
+        {
+            var a0 = Vector256<int>.Zero;
+            var a1 = Vector256<int>.Zero;
+            var a2 = Vector256<int>.Zero;
+            var a3 = Vector256<int>.Zero;
+            var row = (nuint)(r * width);
+            for (nuint d = 0; d < (nuint)width; d += 32)
+            {
+                var q = Vector256.LoadUnsafe(ref ru, d);
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, q, Vector256.LoadUnsafe(ref rr, row + d));
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, q, Vector256.LoadUnsafe(ref rr, row + (nuint)width + d));
+                a2 = AvxVnni.MultiplyWideningAndAdd(a2, q, Vector256.LoadUnsafe(ref rr, row + (nuint)(2 * width) + d));
+                a3 = AvxVnni.MultiplyWideningAndAdd(a3, q, Vector256.LoadUnsafe(ref rr, row + (nuint)(3 * width) + d));
+            }
+
+            // Lanes of (a0, a1, a2, a3) summed: two rounds of pairwise adds, then the 128-bit halves.
+            var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
+            var sum = h.GetLower() + h.GetUpper();
+            var adjusted = sum - (Vector128.Create(128) * Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)r));
+            adjusted.StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
+        }
+
+        for (; r < count; r++)
+        {
+            scores[r] = DotUnsigned(u, rows.Slice(r * width, width)) - (128 * sums[r]);
         }
     }
 
@@ -260,6 +447,12 @@ internal sealed class PreparedQuery
             nonZero += x != 0 ? 1 : 0;
         }
 
+        Sum = 0;
+        foreach (var x in Signed)
+        {
+            Sum += x;
+        }
+
         NonZeroDimensions = new int[nonZero];
         NonZeroWeights = new short[nonZero];
         for (int d = 0, k = 0; d < Signed.Length; d++)
@@ -284,6 +477,9 @@ internal sealed class PreparedQuery
     public sbyte[] Signed { get; }
 
     public byte[]? Unsigned { get; }
+
+    /// <summary>The sum of the int8 query's values (the 4-bit codes are stored plus 8).</summary>
+    public int Sum { get; }
 
     /// <summary>The dimensions where the int8 query is not zero, ascending, and its values there.</summary>
     public int[] NonZeroDimensions { get; }

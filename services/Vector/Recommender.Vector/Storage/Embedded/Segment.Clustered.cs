@@ -38,11 +38,10 @@ internal sealed partial class Segment
         var clusters = index.Clusters;
         var scores = ArrayPool<float>.Shared.Rent(clusters);
         var order = ArrayPool<int>.Shared.Rent(clusters);
-        var heap = new PriorityQueue<int, float>(shortlist + 1);
+        using var candidates = new KeyBuffer((int)Math.Min(budget + 64, selected));
         try
         {
             index.Rank(query, scores, order);
-            var worst = float.NegativeInfinity;
             var visited = 0L;
             for (var r = 0; r < clusters && visited < budget; r++)
             {
@@ -63,7 +62,7 @@ internal sealed partial class Segment
                     }
 
                     visited++;
-                    Offer(heap, slot, quantized.Dot(slot, q) * quantized.Scale(slot), shortlist, ref worst);
+                    candidates.Add(ShortlistKeys.Key(quantized.Dot(slot, q) * quantized.Scale(slot), slot));
                 }
             }
         }
@@ -73,7 +72,8 @@ internal sealed partial class Segment
             ArrayPool<int>.Shared.Return(order);
         }
 
-        return Rescore(heap, query, limit);
+        candidates.KeepTop(shortlist);
+        return Rescore(candidates.Keys, query, limit);
     }
 
     /// <summary>The live pins for an index build: ids, slots and generations, and <see cref="Changes"/> at this point.
