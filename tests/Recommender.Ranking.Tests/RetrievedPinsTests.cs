@@ -1,3 +1,4 @@
+using Recommender.Contracts;
 using Recommender.Contracts.Catalog.V1;
 using Recommender.Contracts.Vector.V1;
 using Recommender.Ranking.Pipeline;
@@ -60,6 +61,32 @@ public sealed class RetrievedPinsTests
 
         Assert.Null(missing);
         Assert.Equal(["p1", "p2"], resolved.Select(r => r.Pin.Id));
+    }
+
+    /// <summary>An in-process hit carries the store's own pin instance: that instance is the pin (not a conversion of the
+    /// message), and its vector, once fetched, is found by the instance; a new version (a new instance) is not.</summary>
+    [Fact]
+    public void Of_InProcessHit_UsesTheStoredInstanceAndKeysItsVectorByIt()
+    {
+        var pins = new RetrievedPins();
+        var stored = new PinData { Id = "p1", Tenant = "t", Title = "Stored lamp", Version = 3 };
+        var hit = Hit("p1", 3);
+        hit.StoredPin = stored;
+
+        var before = pins.Resolve([hit], needVectors: true, out var missing);
+        var point = Point("p1", 3, 0.6f, 0.8f);
+        point.StoredPin = stored;
+        pins.Remember(point);
+        var (pin, vector) = pins.Of(hit);
+        var newer = Hit("p1", 4);
+        newer.StoredPin = stored with { Version = 4 };
+
+        Assert.Same(stored, before[0].Pin);
+        Assert.Equal([0], missing);
+        Assert.Same(stored, pin);
+        Assert.Equal([0.6f, 0.8f], Assert.IsType<float[]>(vector));
+        Assert.Same(vector, pins.Of(hit).Vector);
+        Assert.Equal(["p1"], MissingVectors(pins, [newer]));
     }
 
     /// <summary>The ids <see cref="RetrievedPins.Resolve"/> lists as missing their vector.</summary>

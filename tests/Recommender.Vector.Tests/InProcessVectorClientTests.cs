@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Recommender.Contracts;
 using Recommender.Contracts.Vector.V1;
 using Recommender.Embeddings;
 using static Recommender.Vector.Tests.TestPins;
@@ -149,10 +150,21 @@ public sealed class InProcessVectorClientTests
         await inProcess.UpsertAsync(new UpsertRequest { Points = { ToProto(renamed) } }, cancellationToken: Ct);
 
         var after = await inProcess.SearchAsync(search, cancellationToken: Ct);
-        var updated = Assert.Single(after.Results, r => r.Pin.Id == top.Id).Pin;
+        var updatedHit = Assert.Single(after.Results, r => r.Pin.Id == top.Id);
+        var updated = updatedHit.Pin;
         Assert.NotSame(top, updated);
         Assert.Equal(top.Version + 1, updated.Version);
         Assert.EndsWith(" renamed", updated.Title, StringComparison.Ordinal);
-        Assert.Equal(await host.Client.SearchAsync(search, cancellationToken: Ct), after);
+        var overGrpc = await host.Client.SearchAsync(search, cancellationToken: Ct);
+        Assert.Equal(overGrpc, after);
+
+        // In process each hit also carries the store's own pin instance (what Ranking keys its vector cache by): the same
+        // instance while the version lives, a new one after the upsert. Over the network there is none.
+        Assert.All(first.Results.Zip(second.Results), pair => Assert.Same(Assert.IsType<PinData>(pair.First.StoredPin), pair.Second.StoredPin));
+        Assert.All(first.Results, r => Assert.Equal((r.Pin.Id, r.Pin.Version, r.Pin.Title), (r.StoredPin!.Id, r.StoredPin.Version, r.StoredPin.Title)));
+        Assert.Equal((top.Version + 1, updated.Title), (updatedHit.StoredPin!.Version, updatedHit.StoredPin.Title));
+        Assert.All(overGrpc.Results, r => Assert.Null(r.StoredPin));
+        var got = await inProcess.GetAsync(new GetRequest { Tenant = Acme, PinIds = { top.Id }, WithVectors = true }, cancellationToken: Ct);
+        Assert.Same(updatedHit.StoredPin, Assert.Single(got.Points).StoredPin);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Google.Protobuf.Collections;
 using Recommender.Contracts;
 using Recommender.Contracts.Catalog.V1;
@@ -20,9 +21,23 @@ public sealed class RetrievedPins
 
     private readonly ConcurrentDictionary<Key, Retrieved> _pins = new();
 
+    /// <summary>Vectors of in-process hits, keyed by the store's own pin instance (<see cref="ScoredPin.StoredPin"/>):
+    /// no id hashing, and an entry goes when the store drops the instance (an upsert makes a new one).</summary>
+    private readonly ConditionalWeakTable<PinData, float[]> _storedVectors = [];
+
     /// <summary>The pin of a hit, and its vector when the hit carries one (or an earlier hit of this version did).</summary>
     public (PinData Pin, float[]? Vector) Of(ScoredPin hit)
     {
+        if (hit.StoredPin is { } stored)
+        {
+            if (_storedVectors.TryGetValue(stored, out var vector))
+            {
+                return (stored, vector);
+            }
+
+            return (stored, hit.Dense.Count > 0 ? _storedVectors.GetValue(stored, _ => hit.Dense.ToArray()) : null);
+        }
+
         var key = KeyOf(hit.Pin);
         _pins.TryGetValue(key, out var known);
         var retrieved = known is not null && (known.Vector is not null || hit.Dense.Count == 0)
@@ -53,6 +68,16 @@ public sealed class RetrievedPins
     /// <summary>Keeps a fetched point's pin and vector for its version.</summary>
     public void Remember(VectorPoint point)
     {
+        if (point.StoredPin is { } stored)
+        {
+            if (point.Dense.Count > 0)
+            {
+                _storedVectors.GetValue(stored, _ => point.Dense.ToArray());
+            }
+
+            return;
+        }
+
         if (point.Dense.Count > 0)
         {
             var key = KeyOf(point.Pin);

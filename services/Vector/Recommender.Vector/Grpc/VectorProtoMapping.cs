@@ -33,6 +33,7 @@ public static class VectorProtoMapping
         var scored = new ScoredPin
         {
             Pin = pins?.For(hit.Point.Pin) ?? hit.Point.Pin.ToProto(),
+            StoredPin = pins is null ? null : hit.Point.Pin,
             Score = hit.Score,
             DenseScore = hit.DenseScore,
             SparseScore = hit.SparseScore,
@@ -47,7 +48,12 @@ public static class VectorProtoMapping
 
     public static VectorPoint ToProto(this StoredPoint point, bool withVectors, PinProtoCache? pins = null)
     {
-        var proto = new VectorPoint { Pin = pins?.For(point.Pin) ?? point.Pin.ToProto(), EmbedderVersion = point.EmbedderVersion };
+        var proto = new VectorPoint
+        {
+            Pin = pins?.For(point.Pin) ?? point.Pin.ToProto(),
+            StoredPin = pins is null ? null : point.Pin,
+            EmbedderVersion = point.EmbedderVersion,
+        };
         if (withVectors)
         {
             proto.Dense.Add(point.Dense);
