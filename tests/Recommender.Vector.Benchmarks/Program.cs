@@ -17,65 +17,45 @@ using SparseVector = Recommender.Embeddings.SparseVector;
 //   dotnet run -c Release --project tests/Recommender.Vector.Benchmarks -- --pins 50000 --queries 1000
 // Options: --pins N[,N...]  --dims 256  --queries 1000  --recall-queries 100  --concurrency 2  --disk-pins 50000
 //          --limit 10  --out results.md  --exact (never use the int8 shortlist)  --micro (cost of each search step)
-// `--sparse [BenchmarkDotNet args]`: SparseBenchmarks (the sparse branch on the load catalog and query mix) under
-// BenchmarkDotNet, in process, timed by the benchmark thread's CPU clock (steady on a shared machine).
-if (args.Contains("--sparse"))
+// `--sparse`, `--fuse`, `--dense` [BenchmarkDotNet args]: SparseBenchmarks (the sparse branch on the load catalog and
+// query mix), FuseBenchmarks (the hybrid fusion alone, before and after SlotFusion), DenseBenchmarks (the dense branch
+// on the load catalog and query mix) under BenchmarkDotNet, in process, timed by the benchmark thread's CPU clock
+// (steady on a shared machine). `--sparse-cpu`, `--fuse-cpu`, `--dense-cpu` [rounds]: the same in a plain loop
+// (process CPU per query; a quick check, or a target for perf).
+var cpuLoops = new Dictionary<string, Action<int>>
 {
-    var job = Job.ShortRun.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
-        .WithClock(Recommender.Ranking.Benchmarks.ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
-    BenchmarkDotNet.Running.BenchmarkRunner.Run<SparseBenchmarks>(
-        BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).AddJob(job)
-            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min),
-        args.Where(a => a != "--sparse").ToArray());
-    return;
+    ["--sparse-cpu"] = SparseBenchmarks.RunCpu,
+    ["--fuse-cpu"] = FuseBenchmarks.RunCpu,
+    ["--dense-cpu"] = DenseBenchmarks.RunCpu,
+};
+foreach (var (flag, run) in cpuLoops)
+{
+    if (args.Contains(flag))
+    {
+        var at = Array.IndexOf(args, flag);
+        run(at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 20);
+        return;
+    }
 }
 
-// `--sparse-cpu [rounds]`: the same mix in a plain loop (process CPU per query; a quick check, or a target for perf).
-if (args.Contains("--sparse-cpu"))
+var cpuClockBenchmarks = new Dictionary<string, Type>
 {
-    var at = Array.IndexOf(args, "--sparse-cpu");
-    SparseBenchmarks.RunCpu(at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 20);
-    return;
-}
-
-// `--fuse [BenchmarkDotNet args]` / `--fuse-cpu [rounds]`: FuseBenchmarks (the hybrid fusion alone, before and after
-// SlotFusion) under BenchmarkDotNet as `--sparse`, or in a plain loop (process CPU per query).
-if (args.Contains("--fuse"))
+    ["--sparse"] = typeof(SparseBenchmarks),
+    ["--fuse"] = typeof(FuseBenchmarks),
+    ["--dense"] = typeof(DenseBenchmarks),
+};
+foreach (var (flag, type) in cpuClockBenchmarks)
 {
-    var job = Job.ShortRun.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
-        .WithClock(Recommender.Ranking.Benchmarks.ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
-    BenchmarkDotNet.Running.BenchmarkRunner.Run<FuseBenchmarks>(
-        BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).AddJob(job)
-            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min),
-        args.Where(a => a != "--fuse").ToArray());
-    return;
-}
-
-if (args.Contains("--fuse-cpu"))
-{
-    var at = Array.IndexOf(args, "--fuse-cpu");
-    FuseBenchmarks.RunCpu(at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 20);
-    return;
-}
-
-// `--dense [BenchmarkDotNet args]` / `--dense-cpu [rounds]`: DenseBenchmarks (the dense branch on the load catalog and
-// query mix) under BenchmarkDotNet as `--sparse`, or in a plain loop (process CPU per query).
-if (args.Contains("--dense"))
-{
-    var job = Job.ShortRun.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
-        .WithClock(Recommender.Ranking.Benchmarks.ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
-    BenchmarkDotNet.Running.BenchmarkRunner.Run<DenseBenchmarks>(
-        BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).AddJob(job)
-            .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min),
-        args.Where(a => a != "--dense").ToArray());
-    return;
-}
-
-if (args.Contains("--dense-cpu"))
-{
-    var at = Array.IndexOf(args, "--dense-cpu");
-    DenseBenchmarks.RunCpu(at + 1 < args.Length && int.TryParse(args[at + 1], out var r) ? r : 20);
-    return;
+    if (args.Contains(flag))
+    {
+        var job = Job.ShortRun.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
+            .WithClock(Recommender.Ranking.Benchmarks.ThreadCpuBenchmarkClock.Instance).WithId("ShortRun-ThreadCpu");
+        BenchmarkDotNet.Running.BenchmarkRunner.Run(type,
+            BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).AddJob(job)
+                .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min),
+            args.Where(a => a != flag).ToArray());
+        return;
+    }
 }
 
 if (args.Contains("--micro"))

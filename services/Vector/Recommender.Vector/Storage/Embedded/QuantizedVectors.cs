@@ -282,8 +282,7 @@ internal sealed class QuantizedVectors(int dimensions)
                 a3 = AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(a3, p3 & mask, low), (p3.AsUInt16() >> 4).AsByte() & mask, high);
             }
 
-            var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
-            (h.GetLower() + h.GetUpper() - Vector128.Create(bias)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
+            (Sum4(a0, a1, a2, a3) - Vector128.Create(bias)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
         }
 
         for (; r < count; r++)
@@ -316,10 +315,7 @@ internal sealed class QuantizedVectors(int dimensions)
                 a3 = AvxVnni.MultiplyWideningAndAdd(a3, q, Vector256.LoadUnsafe(ref rr, row + (nuint)(3 * width) + d));
             }
 
-            // Lanes of (a0, a1, a2, a3) summed: two rounds of pairwise adds, then the 128-bit halves.
-            var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
-            var sum = h.GetLower() + h.GetUpper();
-            var adjusted = sum - (Vector128.Create(128) * Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)r));
+            var adjusted = Sum4(a0, a1, a2, a3) - (Vector128.Create(128) * Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)r));
             adjusted.StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
         }
 
@@ -352,6 +348,13 @@ internal sealed class QuantizedVectors(int dimensions)
         {
             accumulator[i] += column[i] * weight;
         }
+    }
+
+    /// <summary>The lane sums of four accumulators (one per row): two rounds of pairwise adds, then the 128-bit halves.</summary>
+    private static Vector128<int> Sum4(Vector256<int> a0, Vector256<int> a1, Vector256<int> a2, Vector256<int> a3)
+    {
+        var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
+        return h.GetLower() + h.GetUpper();
     }
 
     /// <summary>sum(u[i] * s[i]) with AVX-VNNI (VPDPBUSD: unsigned by signed bytes, four products per int32 lane), exact
