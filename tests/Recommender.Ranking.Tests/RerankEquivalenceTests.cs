@@ -104,6 +104,57 @@ public sealed class RerankEquivalenceTests
         Assert.True(explained > 100, "the page should carry feature contributions");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Continue_KeptList_LaterPagesEqualTheSamePagesOfTheRankingThatKeptIt(bool trees)
+    {
+        var extractor = new FeatureExtractor(NoEngagement.Instance);
+        var (sets, trained) = IcecatSetsAndModel(
+            TestData.IcecatSample.Select((p, i) => p with { InStock = i % 20 != 0 }).ToList(), extractor, ["toner cartridge", "usb cable", "laptop"], withRows: true);
+        IRankerModel model = trees ? trained : new LinearRanker();
+        var registry = new RankerRegistry();
+        registry.Swap(model);
+        var rules = new RankingRulesOptions { Default = new RuleSet { OutOfStock = OutOfStockMode.Bottom } };
+        var tail = new RankingTail(extractor, registry, new BusinessRules(Options.Create(rules)), Options.Create(new DiversityOptions()),
+            new RankedListCache(Options.Create(new PaginationOptions()), TimeProvider.System));
+        var pages = 0;
+        foreach (var (query, candidates) in sets)
+        {
+            // The whole list as the first ranking saw it (one page of everything, exact features), then its later pages
+            // as the kept snapshot gives them.
+            var whole = tail.Finish(Context(query), Fresh(candidates), 0, 1_000, "f").Results;
+            var first = tail.Finish(Context(query), Fresh(candidates), 0, 20, "f");
+            var token = first.NextPageToken;
+            var position = first.Results.Count;
+            while (token.Length > 0)
+            {
+                var page = tail.Continue(token, 20, "f")!;
+                Assert.Equal(first.QueryId, page.QueryId);
+                foreach (var actual in page.Results)
+                {
+                    var expected = whole[position++];
+                    Assert.Equal((expected.Pin.Id, expected.Position, expected.Score), (actual.Pin.Id, actual.Position, actual.Score));
+                    Assert.Equal(expected.Explanation.Select(e => e.Feature), actual.Explanation.Select(e => e.Feature));
+                    foreach (var (e, a) in expected.Explanation.Zip(actual.Explanation))
+                    {
+                        // Kept features are float32: the trees decide on float32 anyway (exact contributions); a linear
+                        // model's contributions and every shown value agree to float precision.
+                        Assert.Equal(e.Value, a.Value, Math.Abs(e.Value) * 1e-6);
+                        Assert.Equal(e.Contribution, a.Contribution, trees ? 0 : Math.Abs(e.Contribution) * 1e-6);
+                    }
+                }
+
+                pages++;
+                token = page.NextPageToken;
+            }
+
+            Assert.Equal(whole.Count, position);
+        }
+
+        Assert.True(pages >= 3 * 9, $"{pages} later pages");
+    }
+
     /// <summary>The same model without <see cref="ILeafExplainer"/>: the tail explains by walking the trees.</summary>
     private sealed class WalkOnly(IRankerModel inner) : IRankerModel
     {

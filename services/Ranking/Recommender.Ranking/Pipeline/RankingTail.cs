@@ -35,7 +35,7 @@ public sealed class RankingTail(
             return null;
         }
 
-        var response = Page(list, position.Offset, pageSize, fingerprint);
+        var response = Page(new PageSource(list), position.Offset, pageSize, fingerprint);
         if (list.Intent is not null)
         {
             response.Intent = list.Intent;
@@ -57,13 +57,13 @@ public sealed class RankingTail(
         try
         {
             var ranked = Rank(context, candidates, model, leaves);
-            var list = new RankedList(NewId.NextGuid().ToString("N"), ranked, candidates.Count, model.Version, model, intent);
-            if (offset + pageSize < ranked.Length)
+            var queryId = NewId.NextGuid().ToString("N");
+            if (lists.Enabled && offset + pageSize < ranked.Length)
             {
-                lists.Add(list);
+                lists.Add(new RankedList(queryId, ranked, candidates.Count, model.Version, model, intent));
             }
 
-            var response = Page(list, offset, pageSize, fingerprint, leaves);
+            var response = Page(new PageSource(queryId, ranked, candidates.Count, model, leaves), offset, pageSize, fingerprint);
             if (intent is not null)
             {
                 response.Intent = intent;
@@ -174,33 +174,40 @@ public sealed class RankingTail(
     private static int CompareStockFirst(Candidate a, Candidate b) =>
         a.Pin.InStock != b.Pin.InStock ? (a.Pin.InStock ? -1 : 1) : CompareByScore(a, b);
 
-    /// <summary>The page at <paramref name="offset"/>; with <paramref name="leaves"/> (the buffer the list was just
-    /// scored into) explanations come from the noted leaves.</summary>
-    private static SearchResponse Page(RankedList list, int offset, int pageSize, string fingerprint, int[]? leaves = null)
+    /// <summary>The page at <paramref name="offset"/> of a list just ranked (explained from its exact features, or from
+    /// the noted leaves) or of a kept one.</summary>
+    private static SearchResponse Page(in PageSource source, int offset, int pageSize, string fingerprint)
     {
-        var explainer = leaves is null ? null : list.Model as ILeafExplainer;
-        var ranked = list.Ranked;
+        var explainer = source.Leaves is null ? null : source.Model as ILeafExplainer;
         var response = new SearchResponse
         {
-            QueryId = list.QueryId,
-            TotalCandidates = list.TotalCandidates,
-            ModelVersion = list.ModelVersion,
+            QueryId = source.QueryId,
+            TotalCandidates = source.TotalCandidates,
+            ModelVersion = source.Model.Version,
         };
         Span<double> contributions = stackalloc double[RankingFeature.Count];
+        Span<double> kept = stackalloc double[RankingFeature.Count];
         Span<int> top = stackalloc int[ExplainedFeatures];
-        var end = Math.Min(ranked.Length, offset + pageSize);
+        var end = Math.Min(source.Count, offset + pageSize);
         for (var i = offset; i < end; i++)
         {
-            var c = ranked[i];
-            var result = new RankedPin { Pin = c.Pin.ToProto(), Score = c.Score, Position = i + 1 };
-            AddRuleExplanations(c, result);
+            var fresh = source.Fresh?[i];
+            var entry = fresh is null ? source.Kept![i] : new RankedEntry(fresh);
+            ReadOnlySpan<double> features = fresh is null ? kept : fresh.Features.Values;
+            if (fresh is null)
+            {
+                source.Kept!.Features(i, kept);
+            }
+
+            var result = new RankedPin { Pin = entry.Pin.ToProto(), Score = entry.Score, Position = i + 1 };
+            AddRuleExplanations(entry, result);
             if (explainer is not null)
             {
-                explainer.ExplainLeaves(leaves.AsSpan(c.ScoredRow * explainer.Trees, explainer.Trees), contributions);
+                explainer.ExplainLeaves(source.Leaves.AsSpan(fresh!.ScoredRow * explainer.Trees, explainer.Trees), contributions);
             }
             else
             {
-                list.Model.Explain(c.Features.Values, contributions);
+                source.Model.Explain(features, contributions);
             }
 
             var count = TopContributions(contributions, top);
@@ -210,7 +217,7 @@ public sealed class RankingTail(
                 result.Explanation.Add(new FeatureContribution
                 {
                     Feature = RankingFeature.Names[f],
-                    Value = c.Features[f],
+                    Value = features[f],
                     Contribution = contributions[f],
                 });
             }
@@ -218,16 +225,16 @@ public sealed class RankingTail(
             response.Results.Add(result);
         }
 
-        if (end < ranked.Length)
+        if (end < source.Count)
         {
-            response.NextPageToken = PageToken.Create(end, list.QueryId, fingerprint);
+            response.NextPageToken = PageToken.Create(end, source.QueryId, fingerprint);
         }
 
         return response;
     }
 
     /// <summary>Rule and diversity entries lead the explanation, so a storefront sees why a pin moved.</summary>
-    private static void AddRuleExplanations(Candidate c, RankedPin result)
+    private static void AddRuleExplanations(in RankedEntry c, RankedPin result)
     {
         var effects = c.Effects;
         if (effects == TailEffects.None)
@@ -297,6 +304,44 @@ public sealed class RankingTail(
 
         return count;
     }
+}
+
+/// <summary>What a page is cut from: a list just ranked (its candidates, with the leaves they were scored into when
+/// the model notes them) or a kept <see cref="RankedList"/>.</summary>
+internal readonly struct PageSource
+{
+    public PageSource(string queryId, Candidate[] fresh, int totalCandidates, IRankerModel model, int[]? leaves)
+    {
+        QueryId = queryId;
+        Fresh = fresh;
+        Count = fresh.Length;
+        TotalCandidates = totalCandidates;
+        Model = model;
+        Leaves = leaves;
+    }
+
+    public PageSource(RankedList kept)
+    {
+        QueryId = kept.QueryId;
+        Kept = kept;
+        Count = kept.Count;
+        TotalCandidates = kept.TotalCandidates;
+        Model = kept.Model;
+    }
+
+    public string QueryId { get; }
+
+    public Candidate[]? Fresh { get; }
+
+    public RankedList? Kept { get; }
+
+    public int Count { get; }
+
+    public int TotalCandidates { get; }
+
+    public IRankerModel Model { get; }
+
+    public int[]? Leaves { get; }
 }
 
 /// <summary>Explanation entries the tail adds next to the model's features.</summary>

@@ -1,26 +1,88 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Recommender.Contracts;
 
 namespace Recommender.Ranking.Pipeline.Tail;
 
 /// <summary>A ranked list as its first page saw it: later pages of the same query id are cut from it, so scores that
-/// change in between (engagement, a model swap) cannot repeat or skip pins across pages.</summary>
-public sealed class RankedList(string queryId, Candidate[] ranked, int totalCandidates, string modelVersion, IRankerModel model, Contracts.Ranking.V1.Intent? intent)
+/// change in between (engagement, a model swap) cannot repeat or skip pins across pages.
+/// <para>Kept compact, because every first page keeps one for minutes and each survives into the older GC generations:
+/// one struct per pin (the pin itself is the store's or <see cref="RetrievedPins"/>' shared instance) and the features
+/// as float32 in one block. Float32 is what the tree models compare (<c>(float)feature &lt;= threshold</c>), so later
+/// pages explain with the same tree decisions; a linear model's contributions may differ in the 7th digit.</para></summary>
+public sealed class RankedList
 {
-    public string QueryId { get; } = queryId;
+    private readonly RankedEntry[] _entries;
+    private readonly float[] _features;
 
-    public Candidate[] Ranked { get; } = ranked;
+    public RankedList(string queryId, Candidate[] ranked, int totalCandidates, string modelVersion, IRankerModel model, Contracts.Ranking.V1.Intent? intent)
+    {
+        QueryId = queryId;
+        TotalCandidates = totalCandidates;
+        ModelVersion = modelVersion;
+        Model = model;
+        Intent = intent;
+        _entries = new RankedEntry[ranked.Length];
+        _features = new float[ranked.Length * RankingFeature.Count];
+        for (var i = 0; i < ranked.Length; i++)
+        {
+            var c = ranked[i];
+            _entries[i] = new RankedEntry(c);
+            var row = _features.AsSpan(i * RankingFeature.Count, RankingFeature.Count);
+            var values = c.Features.Values;
+            for (var f = 0; f < row.Length; f++)
+            {
+                row[f] = (float)values[f];
+            }
+        }
+    }
 
-    public int TotalCandidates { get; } = totalCandidates;
+    public string QueryId { get; }
 
-    public string ModelVersion { get; } = modelVersion;
+    /// <summary>Pins in the list (all pages).</summary>
+    public int Count => _entries.Length;
+
+    public int TotalCandidates { get; }
+
+    public string ModelVersion { get; }
 
     /// <summary>The model that scored the list; explanations of later pages come from it.</summary>
-    public IRankerModel Model { get; } = model;
+    public IRankerModel Model { get; }
 
-    public Contracts.Ranking.V1.Intent? Intent { get; } = intent;
+    public Contracts.Ranking.V1.Intent? Intent { get; }
 
     internal long ExpiresAt { get; set; }
+
+    /// <summary>The pin at <paramref name="position"/> (0-based).</summary>
+    public ref readonly RankedEntry this[int position] => ref _entries[position];
+
+    /// <summary>The features of the pin at <paramref name="position"/>, widened back to double into <paramref name="into"/>.</summary>
+    public void Features(int position, Span<double> into)
+    {
+        var row = _features.AsSpan(position * RankingFeature.Count, RankingFeature.Count);
+        for (var f = 0; f < row.Length; f++)
+        {
+            into[f] = row[f];
+        }
+    }
+}
+
+/// <summary>What a later page shows of one ranked pin: the pin, its score, and what rules and diversity did to it.</summary>
+public readonly struct RankedEntry(Candidate c)
+{
+    public PinData Pin { get; } = c.Pin;
+
+    public double Score { get; } = c.Score;
+
+    public TailEffects Effects { get; } = c.Effects;
+
+    public int ModelRank { get; } = c.ModelRank;
+
+    public double BoostDelta { get; } = c.BoostDelta;
+
+    public double BuryDelta { get; } = c.BuryDelta;
+
+    public double OutOfStockDelta { get; } = c.OutOfStockDelta;
 }
 
 /// <summary>Bounded, expiring store of <see cref="RankedList"/>s by query id (oldest evicted first). A page token whose
@@ -33,6 +95,9 @@ public sealed class RankedListCache(IOptions<PaginationOptions> options, TimePro
     private readonly int _max = options.Value.MaxSnapshots;
 
     private int _count;
+
+    /// <summary>False when <see cref="PaginationOptions.MaxSnapshots"/> is 0: nothing is kept, so there is no list to build.</summary>
+    public bool Enabled => _max > 0;
 
     /// <summary>Lists kept now (kept as a counter: ConcurrentDictionary.Count takes every lock).</summary>
     public int Count => Volatile.Read(ref _count);
