@@ -69,9 +69,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
             request.EmbedderVersion,
             request.WithVectors);
         var hits = await store.SearchAsync(query, context.CancellationToken);
-        var response = new SearchResponse();
-        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors, _pins)));
-        return response;
+        return hits.ToResponse(request.WithVectors, _pins);
     }
 
     public override async Task<SearchResponse> Recommend(RecommendRequest request, ServerCallContext context)
@@ -81,9 +79,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
         var hits = await store.RecommendAsync(
             new RecommendQuery(request.Tenant, request.PositiveIds, request.NegativeIds, request.Filter.ToFilter(), request.Limit, request.WithVectors),
             context.CancellationToken);
-        var response = new SearchResponse();
-        response.Results.Add(hits.Select(h => h.ToProto(request.WithVectors, _pins)));
-        return response;
+        return hits.ToResponse(request.WithVectors, _pins);
     }
 
     public override async Task<CollectionInfo> GetCollectionInfo(CollectionInfoRequest request, ServerCallContext context)

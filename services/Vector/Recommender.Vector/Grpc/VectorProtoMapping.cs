@@ -2,6 +2,7 @@ using Recommender.Contracts;
 using Recommender.Contracts.Vector.V1;
 using Recommender.Embeddings;
 using Recommender.Vector.Storage;
+using Recommender.Vector.Storage.Embedded;
 using ProtoFilter = Recommender.Contracts.Vector.V1.Filter;
 using ProtoSparse = Recommender.Contracts.Vector.V1.SparseVector;
 using SparseVector = Recommender.Embeddings.SparseVector;
@@ -26,6 +27,42 @@ public static class VectorProtoMapping
         proto.Should.Add(filter.Should.Select(ToProto));
         proto.MustNot.Add(filter.MustNot.Select(ToProto));
         return proto;
+    }
+
+    /// <summary>The hits as a response, in order, the list sized once. The hits' stored points and pins are usually
+    /// not in cache (a search touches ~200 of the store's objects): each is prefetched a few hits ahead, so their
+    /// misses overlap instead of stalling the mapping one by one (they were ~4% of a search's CPU).</summary>
+    public static SearchResponse ToResponse(this IReadOnlyList<SearchHit> hits, bool withVectors, PinProtoCache? pins)
+    {
+        const int ahead = 8;
+        var response = new SearchResponse();
+        response.Results.Capacity = hits.Count;
+        for (var i = 0; i < Math.Min(hits.Count, 2 * ahead); i++)
+        {
+            MemoryPrefetch.Object(hits[i].Point);
+        }
+
+        for (var i = 0; i < Math.Min(hits.Count, ahead); i++)
+        {
+            MemoryPrefetch.Object(hits[i].Point.Pin);
+        }
+
+        for (var i = 0; i < hits.Count; i++)
+        {
+            if (i + (2 * ahead) < hits.Count)
+            {
+                MemoryPrefetch.Object(hits[i + (2 * ahead)].Point);
+            }
+
+            if (i + ahead < hits.Count)
+            {
+                MemoryPrefetch.Object(hits[i + ahead].Point.Pin);
+            }
+
+            response.Results.Add(hits[i].ToProto(withVectors, pins));
+        }
+
+        return response;
     }
 
     public static ScoredPin ToProto(this SearchHit hit, bool withVectors, PinProtoCache? pins = null)
