@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Recommender.Contracts;
 using Recommender.Embeddings;
@@ -42,6 +43,24 @@ public sealed class FeatureExtractorGoldenTests
     public void Extract_IcecatCandidateSets_SameFeatureBitsAsRecorded(string query, string expected) =>
         Assert.Equal(expected, FeatureHash(Sample.Value, query));
 
+    /// <summary>Candidates that come through <see cref="RetrievedPins"/> keep their pin's terms on it: the same bits,
+    /// the later sets of a query reusing the terms the first set kept, and a second extractor (nothing cached by id)
+    /// reusing them again.</summary>
+    [Theory]
+    [InlineData("toner cartridge", "0C05E82B82B22814")]
+    [InlineData("black ink not canon", "3124D4BEC47D913E")]
+    [InlineData("hp toner 85a", "ABC19033A544D58C")]
+    [InlineData("notebook bag between $20 and $50", "B8C998246D928642")]
+    public void Extract_CandidatesCarryingRetrievedPins_SameFeatureBitsAsRecorded(string query, string expected)
+    {
+        var retrieved = new Dictionary<PinData, RetrievedPin>(ReferenceEqualityComparer.Instance);
+
+        var first = FeatureHash(Sample.Value, query, retrieved);
+        var again = FeatureHash(Sample.Value, query, retrieved);
+
+        Assert.Equal((expected, expected), (first, again));
+    }
+
     [Theory]
     [InlineData("toner cartridge", "DD1FEC58E432107F")]
     [InlineData("cheap laptop", "CC706431F5FB3B5C")]
@@ -50,7 +69,7 @@ public sealed class FeatureExtractorGoldenTests
     public void Extract_CategorisedCandidateSets_SameFeatureBitsAsRecorded(string query, string expected) =>
         Assert.Equal(expected, FeatureHash(Categorised.Value, query));
 
-    private static string FeatureHash(Catalog catalog, string query)
+    private static string FeatureHash(Catalog catalog, string query, Dictionary<PinData, RetrievedPin>? retrieved = null)
     {
         var intent = catalog.Parser.Parse(query);
         var text = intent.Text.Length > 0 ? intent.Text : intent.NormalizedQuery;
@@ -60,9 +79,9 @@ public sealed class FeatureExtractorGoldenTests
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         List<List<Candidate>> sets =
         [
-            Fresh(nearest),
-            Fresh(nearest.AsEnumerable().Reverse()),
-            Fresh(nearest.Where((_, i) => i % 23 == 0)),
+            Fresh(nearest, retrieved),
+            Fresh(nearest.AsEnumerable().Reverse(), retrieved),
+            Fresh(nearest.Where((_, i) => i % 23 == 0), retrieved),
         ];
         foreach (var set in sets)
         {
@@ -91,8 +110,11 @@ public sealed class FeatureExtractorGoldenTests
         Assert.True(ties > 0, "the recorded sets should hold same-leaf, same-price candidates");
     }
 
-    private static List<Candidate> Fresh(IEnumerable<Candidate> candidates) =>
-        candidates.Select(c => new Candidate(c.Pin, c.Fused, c.Dense, c.Sparse)).ToList();
+    private static List<Candidate> Fresh(IEnumerable<Candidate> candidates, Dictionary<PinData, RetrievedPin>? retrieved = null) =>
+        candidates.Select(c => new Candidate(c.Pin, c.Fused, c.Dense, c.Sparse)
+        {
+            Retrieved = retrieved is null ? null : CollectionsMarshal.GetValueRefOrAddDefault(retrieved, c.Pin, out _) ??= new RetrievedPin(c.Pin),
+        }).ToList();
 
     private sealed class Catalog(List<PinData> pins)
     {

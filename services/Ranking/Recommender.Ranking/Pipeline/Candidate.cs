@@ -34,6 +34,10 @@ public sealed class Candidate(PinData pin, float fused, float dense, float spars
 
     public FeatureVector Features { get; } = new();
 
+    /// <summary>The retrieved pin this candidate came from, when it came through <see cref="RetrievedPins"/>: the
+    /// feature extractor keeps the pin's terms on it instead of looking them up by id.</summary>
+    public RetrievedPin? Retrieved { get; init; }
+
     /// <summary>The candidate's row in the leaf buffer of the ranking that scored it last (see
     /// <see cref="ILeafExplainer"/>).</summary>
     internal int ScoredRow { get; set; }

@@ -11,7 +11,8 @@ namespace Recommender.Ranking.Pipeline;
 /// <summary>
 /// Computes each candidate's <see cref="RankingFeature"/> vector. The same code runs online (every ranked list) and
 /// offline (the <c>train</c> command), so training and serving see identical features. A pin's text is tokenised
-/// once and cached by (tenant, id, version); the query is prepared once per request; the per-candidate work
+/// once: kept on the candidate's <see cref="RetrievedPin"/> when search retrieved it (no lookup per candidate), else
+/// cached by (tenant, id, version); the query is prepared once per request; the per-candidate work
 /// compares term ids in small arrays and allocates nothing. The query-log features come from the
 /// <see cref="QueryLogRegistry"/>'s expansion (none without one).
 /// </summary>
@@ -48,7 +49,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
             maxFused = Math.Max(maxFused, c.Fused);
             maxSparse = Math.Max(maxSparse, c.Sparse);
             maxDense = Math.Max(maxDense, c.Dense);
-            var t = terms[i] = Terms(c.Pin);
+            var t = terms[i] = Terms(c);
             titleLengths += t.Title.Length;
             for (var q = 0; q < titleDf.Length; q++)
             {
@@ -403,6 +404,11 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
         }
     }
 
+    /// <summary>The candidate's pin terms: kept on its retrieved pin when it has one (no lookup), else cached by
+    /// (tenant, id, version).</summary>
+    private PinTerms Terms(Candidate candidate) =>
+        candidate.Retrieved is { } retrieved ? retrieved.Terms ??= PinTerms.Of(candidate.Pin) : Terms(candidate.Pin);
+
     private PinTerms Terms(PinData pin)
     {
         var key = new PinKey(pin.Tenant, pin.Id, pin.Version);
@@ -428,7 +434,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
     private readonly record struct PinKey(string Tenant, string Id, long Version);
 
     /// <summary>A pin's text as term ids (Porter-stemmed, as the sparse vectors), computed once per pin version.</summary>
-    private sealed class PinTerms
+    internal sealed class PinTerms
     {
         public required int[] Title { get; init; }
 

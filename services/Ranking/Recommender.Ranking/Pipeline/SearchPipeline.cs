@@ -127,7 +127,7 @@ public sealed partial class SearchPipeline(
 
     /// <summary>Every hit's pin and vector (<see cref="RetrievedPins"/>); with MMR, the vectors of hits whose pin
     /// version was not seen before are fetched in one call first.</summary>
-    private async Task<(PinData Pin, float[]? Vector)[]> ResolveAsync(
+    private async Task<RetrievedPin[]> ResolveAsync(
         string tenant, IReadOnlyList<ScoredPin> hits, DateTime deadline, CancellationToken cancellationToken)
     {
         var pins = retrieved.Resolve(hits, _withVectors, out var missing);
@@ -162,8 +162,8 @@ public sealed partial class SearchPipeline(
 
     /// <summary>A hit as a candidate: its dense score is the vector service's exact cosine (both backends give it for
     /// every hybrid hit); the pin and vector come converted once per pin version (<see cref="RetrievedPins"/>).</summary>
-    private static Candidate ToCandidate(ScoredPin r, (PinData Pin, float[]? Vector) resolved) =>
-        new(resolved.Pin, r.Score, r.DenseScore, r.SparseScore) { Vector = resolved.Vector };
+    private static Candidate ToCandidate(ScoredPin r, RetrievedPin resolved) =>
+        new(resolved.Pin, r.Score, r.DenseScore, r.SparseScore) { Vector = resolved.Vector, Retrieved = resolved };
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
         Message = "Search {Tenant} {QueryId} '{Query}' intent[{Parser}]: text '{Text}', category '{Category}' ({Confidence:F2}), brands [{Brands}] required {BrandsRequired}, not brands [{Excluded}], colour '{Colour}', material '{Material}', size '{Size}', price [{Min}, {Max}] {Currency}, price sensitive {PriceSensitive}, not [{Negated}], sort {Sort}; {Candidates} candidates; parsed in {EmbeddedMs:F3} ms embedded, {TotalMs:F1} ms total")]
