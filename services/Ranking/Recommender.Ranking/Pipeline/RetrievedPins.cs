@@ -12,8 +12,9 @@ namespace Recommender.Ranking.Pipeline;
 /// version), so a search that meets a pin again reuses all three instead of converting the message, copying 1 KB of
 /// vector and looking its terms up again per candidate; MMR's vectors are fetched only for pins not seen before
 /// (<see cref="Resolve"/> lists them), so searches need not carry them.
-/// Bounded: the cache is emptied when it reaches <see cref="MaxPins"/> (as the feature extractor's term cache is),
-/// about 1.5 KB per pin with its vector.
+/// Entries of pins from the network are bounded: that cache is emptied when it reaches <see cref="MaxPins"/> (about
+/// 1.5 KB per pin with its vector, plus its terms once ranked); entries of in-process pins live as long as the store
+/// holds that pin instance.
 /// </summary>
 public sealed class RetrievedPins
 {
