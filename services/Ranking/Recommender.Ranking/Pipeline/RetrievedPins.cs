@@ -30,7 +30,7 @@ public sealed class RetrievedPins
     public RetrievedPin Of(ScoredPin hit)
     {
         var retrieved = hit.StoredPin is { } stored
-            ? _stored.GetValue(stored, static pin => new RetrievedPin(pin))
+            ? Stored(stored)
             : Known(hit.Pin);
         if (retrieved.Vector is null && hit.Dense.Count > 0)
         {
@@ -68,10 +68,13 @@ public sealed class RetrievedPins
         }
 
         var retrieved = point.StoredPin is { } stored
-            ? _stored.GetValue(stored, static pin => new RetrievedPin(pin))
+            ? Stored(stored)
             : Known(point.Pin);
         retrieved.Vector ??= point.Dense.ToArray();
     }
+
+    /// <summary>The entry of the store's pin instance, added when it is new.</summary>
+    private RetrievedPin Stored(PinData pin) => _stored.GetValue(pin, static p => new RetrievedPin(p));
 
     /// <summary>The entry of the message's pin version, converted and added when it is new. An entry is never
     /// replaced, only completed (its vector set), so a concurrent search cannot lose another's vector.</summary>
