@@ -152,7 +152,7 @@ public sealed class DiversityAndPagingTests(DiversityHostFixture host) : IClassF
     public void RankedListCache_OverCapacity_DropsTheOldest()
     {
         var cache = new RankedListCache(Microsoft.Extensions.Options.Options.Create(new PaginationOptions { MaxSnapshots = 2 }), TimeProvider.System);
-        RankedList List(string id) => new(id, [], 0, "v", new LinearRanker(), null);
+        RankedList List(string id) => new(id, [], 0, new LinearRanker(), null);
 
         cache.Add(List("a"));
         cache.Add(List("b"));

@@ -60,7 +60,7 @@ public sealed class RankingTail(
             var queryId = NewId.NextGuid().ToString("N");
             if (lists.Enabled && offset + pageSize < ranked.Length)
             {
-                lists.Add(new RankedList(queryId, ranked, candidates.Count, model.Version, model, intent));
+                lists.Add(new RankedList(queryId, ranked, candidates.Count, model, intent));
             }
 
             var response = Page(new PageSource(queryId, ranked, candidates.Count, model, leaves), offset, pageSize, fingerprint);

@@ -15,11 +15,10 @@ public sealed class RankedList
     private readonly RankedEntry[] _entries;
     private readonly float[] _features;
 
-    public RankedList(string queryId, Candidate[] ranked, int totalCandidates, string modelVersion, IRankerModel model, Contracts.Ranking.V1.Intent? intent)
+    public RankedList(string queryId, Candidate[] ranked, int totalCandidates, IRankerModel model, Contracts.Ranking.V1.Intent? intent)
     {
         QueryId = queryId;
         TotalCandidates = totalCandidates;
-        ModelVersion = modelVersion;
         Model = model;
         Intent = intent;
         _entries = new RankedEntry[ranked.Length];
@@ -43,8 +42,6 @@ public sealed class RankedList
     public int Count => _entries.Length;
 
     public int TotalCandidates { get; }
-
-    public string ModelVersion { get; }
 
     /// <summary>The model that scored the list; explanations of later pages come from it.</summary>
     public IRankerModel Model { get; }
