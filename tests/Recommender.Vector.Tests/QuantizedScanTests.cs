@@ -59,6 +59,41 @@ public sealed class QuantizedScanTests
         Assert.Equal(u.Zip(s, (x, y) => x * y).Sum(), QuantizedVectors.DotUnsigned(u, s));
     }
 
+    [Theory]
+    [InlineData(256)]
+    [InlineData(64)]
+    [InlineData(48)]
+    public void ScoreSlots_ScatteredSlotsAcrossBlocks_EqualsScalarDotOfEach(int dims)
+    {
+        var random = new Random(dims);
+        var vectors = new QuantizedVectors(dims);
+        const int count = 17_000;
+        for (var slot = 0; slot < count; slot++)
+        {
+            // Slot 7 is a zero vector; the rest are random (their extremes quantise to +-127).
+            vectors.Set(slot, slot == 7 ? new float[dims] : Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        }
+
+        // A selection's walk order: slots from both blocks (16,384 slots each), not ascending, 4k + 3 of them.
+        var slots = Enumerable.Range(0, 403).Select(_ => random.Next(count)).Append(7).Append(16_383).Append(16_384).ToArray();
+        var query = new PreparedQuery(Enumerable.Range(0, dims).Select(i => i % 5 == 0 ? -1f : (float)random.NextDouble()).ToArray());
+        var scores = new int[slots.Length];
+
+        vectors.ScoreSlots(slots, query, scores);
+
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var row = vectors.At(slots[i]);
+            var expected = 0;
+            for (var d = 0; d < dims; d++)
+            {
+                expected += row[d] * query.Signed[d];
+            }
+
+            Assert.Equal(expected, scores[i]);
+        }
+    }
+
     [Fact]
     public void ScoreRange_AcrossBlocks_EqualsDotOfEverySlot()
     {

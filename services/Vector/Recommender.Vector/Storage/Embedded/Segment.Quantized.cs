@@ -62,10 +62,7 @@ internal sealed partial class Segment
                 }
                 else
                 {
-                    for (var i = from; i < to; i++)
-                    {
-                        scores[i - from] = quantized.Dot(selection!.Slots[i], q);
-                    }
+                    quantized.ScoreSlots(selection!.Slots.AsSpan(from, to - from), q, scores);
                 }
 
                 // Approximate scores compare as q·v * scale(v); the query's scale is common to all, so it is left out.
