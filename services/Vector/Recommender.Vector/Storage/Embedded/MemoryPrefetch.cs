@@ -7,8 +7,7 @@ namespace Recommender.Vector.Storage.Embedded;
 /// <summary>
 /// Cache prefetch hints for scans that jump between rows (cluster lists, shortlist rescoring) or between stored objects
 /// (a search's hits): asking for the row or object a few steps ahead lets its cache misses overlap the work on the
-/// current one. A hint never changes a result; where SSE is
-/// missing it does nothing.
+/// current one. A hint never changes a result; where SSE is missing it does nothing.
 /// </summary>
 internal static class MemoryPrefetch
 {

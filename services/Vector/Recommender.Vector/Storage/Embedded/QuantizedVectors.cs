@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -218,25 +219,15 @@ internal sealed class QuantizedVectors(int dimensions)
             ref var ru = ref MemoryMarshal.GetReference(unsigned.AsSpan());
             for (; i + 4 <= slots.Length; i += 4)
             {
-                ref var r0 = ref MemoryMarshal.GetReference(At(slots[i]));
-                ref var r1 = ref MemoryMarshal.GetReference(At(slots[i + 1]));
-                ref var r2 = ref MemoryMarshal.GetReference(At(slots[i + 2]));
-                ref var r3 = ref MemoryMarshal.GetReference(At(slots[i + 3]));
-                var a0 = Vector256<int>.Zero;
-                var a1 = Vector256<int>.Zero;
-                var a2 = Vector256<int>.Zero;
-                var a3 = Vector256<int>.Zero;
-                for (nuint d = 0; d < (nuint)dimensions; d += 32)
-                {
-                    var q = Vector256.LoadUnsafe(ref ru, d);
-                    a0 = AvxVnni.MultiplyWideningAndAdd(a0, q, Vector256.LoadUnsafe(ref r0, d));
-                    a1 = AvxVnni.MultiplyWideningAndAdd(a1, q, Vector256.LoadUnsafe(ref r1, d));
-                    a2 = AvxVnni.MultiplyWideningAndAdd(a2, q, Vector256.LoadUnsafe(ref r2, d));
-                    a3 = AvxVnni.MultiplyWideningAndAdd(a3, q, Vector256.LoadUnsafe(ref r3, d));
-                }
-
+                var dots = DotUnsigned4(
+                    ref ru,
+                    (nuint)dimensions,
+                    ref MemoryMarshal.GetReference(At(slots[i])),
+                    ref MemoryMarshal.GetReference(At(slots[i + 1])),
+                    ref MemoryMarshal.GetReference(At(slots[i + 2])),
+                    ref MemoryMarshal.GetReference(At(slots[i + 3])));
                 var sums = Vector128.Create(_sums[slots[i]], _sums[slots[i + 1]], _sums[slots[i + 2]], _sums[slots[i + 3]]);
-                (Sum4(a0, a1, a2, a3) - (Vector128.Create(128) * sums)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)i);
+                (dots - (Vector128.Create(128) * sums)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)i);
             }
         }
 
@@ -341,21 +332,15 @@ internal sealed class QuantizedVectors(int dimensions)
         var r = 0;
         for (; r + 4 <= count; r += 4)
         {
-            var a0 = Vector256<int>.Zero;
-            var a1 = Vector256<int>.Zero;
-            var a2 = Vector256<int>.Zero;
-            var a3 = Vector256<int>.Zero;
-            var row = (nuint)(r * width);
-            for (nuint d = 0; d < (nuint)width; d += 32)
-            {
-                var q = Vector256.LoadUnsafe(ref ru, d);
-                a0 = AvxVnni.MultiplyWideningAndAdd(a0, q, Vector256.LoadUnsafe(ref rr, row + d));
-                a1 = AvxVnni.MultiplyWideningAndAdd(a1, q, Vector256.LoadUnsafe(ref rr, row + (nuint)width + d));
-                a2 = AvxVnni.MultiplyWideningAndAdd(a2, q, Vector256.LoadUnsafe(ref rr, row + (nuint)(2 * width) + d));
-                a3 = AvxVnni.MultiplyWideningAndAdd(a3, q, Vector256.LoadUnsafe(ref rr, row + (nuint)(3 * width) + d));
-            }
-
-            var adjusted = Sum4(a0, a1, a2, a3) - (Vector128.Create(128) * Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)r));
+            var row = r * width;
+            var dots = DotUnsigned4(
+                ref ru,
+                (nuint)width,
+                ref Unsafe.Add(ref rr, row),
+                ref Unsafe.Add(ref rr, row + width),
+                ref Unsafe.Add(ref rr, row + (2 * width)),
+                ref Unsafe.Add(ref rr, row + (3 * width)));
+            var adjusted = dots - (Vector128.Create(128) * Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)r));
             adjusted.StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
         }
 
@@ -363,6 +348,28 @@ internal sealed class QuantizedVectors(int dimensions)
         {
             scores[r] = DotUnsigned(u, rows.Slice(r * width, width)) - (128 * sums[r]);
         }
+    }
+
+    /// <summary>dot(u, row k) for four int8 rows of <paramref name="width"/> bytes (a multiple of 32) that start at
+    /// <paramref name="r0"/> to <paramref name="r3"/>: one VNNI pass over the four, their lane sums shared
+    /// (<see cref="Sum4"/>). Used for consecutive rows (<see cref="ScoreRows"/>) and scattered ones (<see cref="ScoreSlots"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> DotUnsigned4(ref byte u, nuint width, ref sbyte r0, ref sbyte r1, ref sbyte r2, ref sbyte r3)
+    {
+        var a0 = Vector256<int>.Zero;
+        var a1 = Vector256<int>.Zero;
+        var a2 = Vector256<int>.Zero;
+        var a3 = Vector256<int>.Zero;
+        for (nuint d = 0; d < width; d += 32)
+        {
+            var q = Vector256.LoadUnsafe(ref u, d);
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, q, Vector256.LoadUnsafe(ref r0, d));
+            a1 = AvxVnni.MultiplyWideningAndAdd(a1, q, Vector256.LoadUnsafe(ref r1, d));
+            a2 = AvxVnni.MultiplyWideningAndAdd(a2, q, Vector256.LoadUnsafe(ref r2, d));
+            a3 = AvxVnni.MultiplyWideningAndAdd(a3, q, Vector256.LoadUnsafe(ref r3, d));
+        }
+
+        return Sum4(a0, a1, a2, a3);
     }
 
     /// <summary>accumulator[i] += column[i] * weight, int16 products (|v|, |w| &lt;= 127) widened to int32.</summary>
