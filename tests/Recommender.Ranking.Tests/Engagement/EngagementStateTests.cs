@@ -191,6 +191,43 @@ public sealed class EngagementStateTests
     }
 
     [Fact]
+    public void Pins_TwoTenantsSamePinId_EachReadsItsOwnAsPinDoes()
+    {
+        var (state, clock) = Create();
+        state.Apply(Event("u1", "p1", EngagementType.Purchase, tenant: "a"));
+        state.Apply(Event("u1", "p1", EngagementType.Click, tenant: "b"));
+        clock.Advance(TimeSpan.FromHours(72));
+
+        var a = state.Pins("a");
+        var b = state.Pins("b");
+
+        Assert.Equal(2.5, a.Of("p1").Popularity, 6); // 5, one half-life later
+        Assert.Equal(0.5, b.Of("p1").Popularity, 6);
+        Assert.Equal(state.Pin("a", "p1"), a.Of("p1"));
+        Assert.Equal(state.Pin("b", "p1"), b.Of("p1"));
+        Assert.Equal(PinSignals.None, a.Of("unseen"));
+        Assert.Equal(PinSignals.None, state.Pins("c").Of("p1"));
+        Assert.Equal(["p1"], state.PopularPins("b", 5));
+        Assert.Empty(state.PopularPins("c", 5));
+    }
+
+    [Fact]
+    public void Caps_PinEvictionAcrossTenants_CountsPerTenantStayExact()
+    {
+        var (state, _) = Create(o => o.MaxPins = 100);
+        state.Apply(Event("u1", "hit", EngagementType.Purchase, tenant: "a"));
+        for (var i = 0; i < 300; i++)
+        {
+            state.Apply(Event("u1", $"p{i}", EngagementType.Impression, tenant: i % 2 == 0 ? "a" : "b"));
+        }
+
+        Assert.InRange(state.PinCount, 1, 100);
+        Assert.Equal(state.PinCount, state.StatsFor("a").PinsTracked + state.StatsFor("b").PinsTracked);
+        Assert.True(state.Pins("a").Of("hit").Popularity > 0);
+        Assert.Equal(PinSignals.None, state.Pins("b").Of("hit"));
+    }
+
+    [Fact]
     public void RecentPinsAndPopularPins_AreOrdered()
     {
         var (state, _) = Create(o => o.RecentPinsPerUser = 3);

@@ -20,7 +20,9 @@ public sealed class EngagementState : IEngagementSignals
     private readonly TimeProvider _clock;
     private readonly double _halfLifeTicks;
     private readonly Lock _write = new();
-    private readonly ConcurrentDictionary<(string Tenant, string Pin), PinEntry> _pins = new();
+    // Per tenant, then per pin id (ordinal): a ranked list reads its tenant's map once (TenantPins), then one string
+    // lookup per candidate.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, PinEntry>> _pins = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Id), Profile> _users = new();
     private readonly ConcurrentDictionary<(string Tenant, string Id), Profile> _sessions = new();
     private readonly ConcurrentDictionary<(string Tenant, string Key), long> _seen = new();
@@ -84,7 +86,7 @@ public sealed class EngagementState : IEngagementSignals
 
     /// <summary>What this replica knows of a pin's brand/category/price (from an earlier event), or null.</summary>
     public PinAttributes? KnownAttributes(string tenant, string pinId) =>
-        _pins.TryGetValue((tenant, pinId), out var p) && p.Attributes is { } a ? a : null;
+        _pins.TryGetValue(tenant, out var pins) && pins.TryGetValue(pinId, out var p) && p.Attributes is { } a ? a : null;
 
     /// <summary>Counts one logged engagement record. During replay a repeated key is dropped here (the log may hold
     /// a line twice if a write was retried); live events were reserved with <see cref="TryReserve"/>.</summary>
@@ -138,14 +140,16 @@ public sealed class EngagementState : IEngagementSignals
         }
     }
 
-    public PinSignals Pin(string tenant, string pinId)
-    {
-        if (!_pins.TryGetValue((tenant, pinId), out var p))
-        {
-            return PinSignals.None;
-        }
+    public PinSignals Pin(string tenant, string pinId) => Pins(tenant).Of(pinId);
 
-        var f = Decay(p.Ticks, _clock.GetUtcNow().UtcTicks);
+    public ITenantPinSignals Pins(string tenant) =>
+        _pins.TryGetValue(tenant, out var pins)
+            ? new TenantPins(this, pins, _clock.GetUtcNow().UtcTicks)
+            : NoEngagement.NoPins;
+
+    private PinSignals Signals(PinEntry p, long now)
+    {
+        var f = Decay(p.Ticks, now);
         var clicks = p.Clicks * f;
 
         // A storefront that sends no impressions must not get CTRs above 1: a click implies an impression.
@@ -214,8 +218,8 @@ public sealed class EngagementState : IEngagementSignals
             return cached.Pins.Take(count).ToArray();
         }
 
-        var top = _pins.Where(kv => kv.Key.Tenant == tenant)
-            .Select(kv => (kv.Key.Pin, W: kv.Value.Popularity * Decay(kv.Value.Ticks, now)))
+        var top = (_pins.TryGetValue(tenant, out var pins) ? pins : [])
+            .Select(kv => (Pin: kv.Key, W: kv.Value.Popularity * Decay(kv.Value.Ticks, now)))
             .OrderByDescending(x => x.W).ThenBy(x => x.Pin, StringComparer.Ordinal)
             .Take(Math.Max(count, 100)).Select(x => x.Pin).ToArray();
         _popularCache[tenant] = (now, top);
@@ -231,8 +235,8 @@ public sealed class EngagementState : IEngagementSignals
 
     private void ApplyPin(string tenant, string pinId, EngagementType kind, long at, PinAttributes? attributes)
     {
-        var key = (tenant, pinId);
-        if (!_pins.TryGetValue(key, out var old))
+        var pins = _pins.GetOrAdd(tenant, static _ => new ConcurrentDictionary<string, PinEntry>(StringComparer.Ordinal));
+        if (!pins.TryGetValue(pinId, out var old))
         {
             if (_pinCount >= _options.MaxPins)
             {
@@ -248,7 +252,7 @@ public sealed class EngagementState : IEngagementSignals
         var reference = Math.Max(old.Ticks, at);
         var fOld = Decay(old.Ticks, reference);
         var fNew = Decay(at, reference);
-        _pins[key] = new PinEntry(
+        pins[pinId] = new PinEntry(
             (old.Popularity * fOld) + (KindWeight(kind) * fNew),
             (old.Impressions * fOld) + (kind == EngagementType.Impression ? fNew : 0),
             (old.Clicks * fOld) + (kind == EngagementType.Click ? fNew : 0),
@@ -291,14 +295,15 @@ public sealed class EngagementState : IEngagementSignals
     {
         var now = _clock.GetUtcNow().UtcTicks;
         var keep = (int)(_options.MaxPins * EvictTo);
-        var weights = _pins.Select(kv => (kv.Key, W: kv.Value.Popularity * Decay(kv.Value.Ticks, now))).ToArray();
+        var weights = _pins.SelectMany(tenant => tenant.Value.Select(kv => (Tenant: tenant.Key, Pins: tenant.Value, Pin: kv.Key, W: kv.Value.Popularity * Decay(kv.Value.Ticks, now))))
+            .ToArray();
         Array.Sort(weights, (a, b) => a.W.CompareTo(b.W));
         for (var i = 0; i < weights.Length - keep; i++)
         {
-            if (_pins.TryRemove(weights[i].Key, out _))
+            if (weights[i].Pins.TryRemove(weights[i].Pin, out _))
             {
                 _pinCount--;
-                Stats(weights[i].Key.Tenant).Pins(-1);
+                Stats(weights[i].Tenant).Pins(-1);
             }
         }
     }
@@ -339,6 +344,12 @@ public sealed class EngagementState : IEngagementSignals
     }
 
     private sealed record PinEntry(double Popularity, double Impressions, double Clicks, long Ticks, PinAttributes? Attributes);
+
+    /// <summary>One tenant's pins as of one clock reading.</summary>
+    private sealed class TenantPins(EngagementState state, ConcurrentDictionary<string, PinEntry> pins, long now) : ITenantPinSignals
+    {
+        public PinSignals Of(string pinId) => pins.TryGetValue(pinId, out var p) ? state.Signals(p, now) : PinSignals.None;
+    }
 
     private sealed class TenantStats
     {

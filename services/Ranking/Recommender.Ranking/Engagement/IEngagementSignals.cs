@@ -9,8 +9,19 @@ public interface IEngagementSignals
     /// <summary>The pin's decayed popularity and smoothed click-through rate; <see cref="PinSignals.None"/> when unseen.</summary>
     PinSignals Pin(string tenant, string pinId);
 
+    /// <summary>The tenant's pin signals for one ranked list: the tenant is looked up and the clock read once, then
+    /// each candidate is one lookup by pin id (the same values <see cref="Pin"/> gives at that moment).</summary>
+    ITenantPinSignals Pins(string tenant);
+
     /// <summary>The affinity of a user and/or session (merged), or null when neither has engaged yet.</summary>
     IAffinity? Affinity(string tenant, string? userId, string? sessionId);
+}
+
+/// <summary>One tenant's pin signals as of one moment (see <see cref="IEngagementSignals.Pins"/>).</summary>
+public interface ITenantPinSignals
+{
+    /// <summary>The pin's signals; <see cref="PinSignals.None"/> when unseen.</summary>
+    PinSignals Of(string pinId);
 }
 
 /// <summary>A pin's engagement signals. <paramref name="Popularity"/> is a decayed, kind-weighted count (&gt;= 0);

@@ -34,6 +34,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
         var tenant = context.Tenant;
         var intent = context.Intent;
         var affinity = engagement.Affinity(tenant, context.UserId, context.SessionId);
+        var pins = engagement.Pins(tenant);
         var query = new QueryTerms(context.QueryTokens);
         var terms = new PinTerms[n];
         var popular = new double[n];
@@ -42,7 +43,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
         for (var i = 0; i < n; i++)
         {
             var c = candidates[i];
-            var signals = engagement.Pin(tenant, c.Pin.Id);
+            var signals = pins.Of(c.Pin.Id);
             popular[i] = Math.Log(1 + signals.Popularity);
             c.Features[RankingFeature.Ctr] = signals.Ctr;
             maxPopular = Math.Max(maxPopular, popular[i]);
