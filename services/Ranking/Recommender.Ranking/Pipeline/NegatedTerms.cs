@@ -18,15 +18,53 @@ public sealed class NegatedTerms
         new(intent.NegatedTerms.Select(t => TextTokenizer.Tokenize(t).ToArray()).Where(t => t.Length > 0).ToList());
 
     /// <summary>True when the pin's title, brand or colour holds every word of some negated term.</summary>
-    public bool Excludes(string title, string brand, string colour)
+    public bool Excludes(string title, string brand, string colour) => !IsEmpty && Excludes(WordsOf(title, brand, colour));
+
+    /// <summary><see cref="Excludes(string, string, string)"/> of a retrieved pin, whose words are split once per pin
+    /// version and kept on it (<see cref="RetrievedPin.Words"/>), not once per search.</summary>
+    public bool Excludes(RetrievedPin pin) =>
+        !IsEmpty && Excludes(pin.Words ??= WordsOf(pin.Pin.Title, pin.Pin.Brand, pin.Pin.Colour));
+
+    /// <summary>The words a negated term is matched against: the tokens of the title, brand and colour, distinct and in
+    /// ordinal order.</summary>
+    public static string[] WordsOf(string title, string brand, string colour)
     {
-        if (IsEmpty)
+        var words = TextTokenizer.Tokenize(title);
+        words.AddRange(TextTokenizer.Tokenize(brand));
+        words.AddRange(TextTokenizer.Tokenize(colour));
+        words.Sort(StringComparer.Ordinal);
+        var distinct = 0;
+        for (var i = 0; i < words.Count; i++)
         {
-            return false;
+            if (distinct == 0 || !string.Equals(words[distinct - 1], words[i], StringComparison.Ordinal))
+            {
+                words[distinct++] = words[i];
+            }
         }
 
-        var words = TextTokenizer.Tokenize(title).Concat(TextTokenizer.Tokenize(brand)).Concat(TextTokenizer.Tokenize(colour))
-            .ToHashSet(StringComparer.Ordinal);
-        return _terms.Any(t => t.All(words.Contains));
+        return words.GetRange(0, distinct).ToArray();
+    }
+
+    private bool Excludes(string[] words)
+    {
+        foreach (var term in _terms)
+        {
+            var all = true;
+            foreach (var word in term)
+            {
+                if (Array.BinarySearch(words, word, StringComparer.Ordinal) < 0)
+                {
+                    all = false;
+                    break;
+                }
+            }
+
+            if (all)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

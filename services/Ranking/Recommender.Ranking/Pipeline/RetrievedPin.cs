@@ -18,6 +18,10 @@ public sealed class RetrievedPin(PinData pin)
     /// <summary>The pin's terms (<see cref="FeatureExtractor"/>), computed on first use; the same for every search.</summary>
     internal FeatureExtractor.PinTerms? Terms { get; set; }
 
+    /// <summary>The pin's title, brand and colour words for negated terms (<see cref="NegatedTerms.WordsOf"/>),
+    /// computed on first use; the same for every search.</summary>
+    internal string[]? Words { get; set; }
+
     public void Deconstruct(out PinData pin, out float[]? vector)
     {
         pin = Pin;

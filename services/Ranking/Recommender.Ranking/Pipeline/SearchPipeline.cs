@@ -71,7 +71,7 @@ public sealed partial class SearchPipeline(
         for (var i = 0; i < found.Results.Count; i++)
         {
             var r = found.Results[i];
-            if (!negated.Excludes(r.Pin.Title, r.Pin.Brand, r.Pin.Colour))
+            if (!negated.Excludes(pins[i]))
             {
                 candidates.Add(ToCandidate(r, pins[i]));
             }
@@ -81,11 +81,15 @@ public sealed partial class SearchPipeline(
         var context = new SearchContext(tenant, tokens, intent, NullIfEmpty(request.UserId), NullIfEmpty(request.SessionId));
         var response = tail.Finish(context, candidates, offset, pageSize, fingerprint, IntentProto.ToProto(intent));
         recorder.RecordSearch(tenant, response.QueryId, request.Query, context.UserId, context.SessionId);
-        LogSearch(logger, tenant, response.QueryId, intent.NormalizedQuery, intent.Parser, intent.Text,
-            intent.Category ?? "", intent.CategoryConfidence, string.Join("|", intent.Brands), intent.BrandsRequired,
-            string.Join("|", intent.ExcludedBrands), intent.Colour ?? "", intent.Material ?? "", intent.Size ?? "",
-            intent.PriceMin, intent.PriceMax, intent.Currency, intent.PriceSensitive, string.Join("|", intent.NegatedTerms),
-            intent.Sort, candidates.Count, parsed.EmbeddedMs, parsed.TotalMs);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            // The joins are built only when the line is written.
+            LogSearch(logger, tenant, response.QueryId, intent.NormalizedQuery, intent.Parser, intent.Text,
+                intent.Category ?? "", intent.CategoryConfidence, string.Join("|", intent.Brands), intent.BrandsRequired,
+                string.Join("|", intent.ExcludedBrands), intent.Colour ?? "", intent.Material ?? "", intent.Size ?? "",
+                intent.PriceMin, intent.PriceMax, intent.Currency, intent.PriceSensitive, string.Join("|", intent.NegatedTerms),
+                intent.Sort, candidates.Count, parsed.EmbeddedMs, parsed.TotalMs);
+        }
         return response;
     }
 
