@@ -16,7 +16,9 @@ public static class LoadRunner
         var cpu0 = process.TotalProcessorTime;
         var alloc0 = GC.GetTotalAllocatedBytes();
         var gen0 = GC.CollectionCount(0);
+        var gen1 = GC.CollectionCount(1);
         var gen2 = GC.CollectionCount(2);
+        var paused = GC.GetTotalPauseDuration();
         Console.WriteLine($"measuring {o.Seconds} s at concurrency {o.Concurrency} ...");
         using var sampler = o.AllocProfile > 0 ? new AllocationSampler() : null;
         sampler?.Start();
@@ -27,7 +29,8 @@ public static class LoadRunner
         sampler?.Print(o.AllocProfile);
         process.Refresh();
         return new LoadReport(latencies, errors, results, wall.Elapsed, process.TotalProcessorTime - cpu0,
-            GC.GetTotalAllocatedBytes() - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(2) - gen2);
+            GC.GetTotalAllocatedBytes() - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+            GC.GetTotalPauseDuration() - paused);
     }
 
     private static async Task<(long[] Latencies, int Errors, long Results)> RunPhaseAsync(
@@ -63,7 +66,7 @@ public static class LoadRunner
     }
 }
 
-public sealed record LoadReport(long[] Latencies, int Errors, long Results, TimeSpan Wall, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen2)
+public sealed record LoadReport(long[] Latencies, int Errors, long Results, TimeSpan Wall, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan GcPause)
 {
     public void Print(LoadOptions o)
     {
@@ -73,6 +76,6 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
         var n = Latencies.Length;
         Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {(o.Diversity.Length > 0 ? o.Diversity : "default (Mmr)")}");
         Console.WriteLine($"QPS {n / Wall.TotalSeconds:F0}   p50 {Ms(0.50):F2} ms   p90 {Ms(0.90):F2} ms   p99 {Ms(0.99):F2} ms   max {Ms(1.0 - 1e-12):F2} ms");
-        Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({Cpu.TotalMilliseconds / Math.Max(1, n):F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen2 {Gen2}");
+        Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({Cpu.TotalMilliseconds / Math.Max(1, n):F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {GcPause.TotalMilliseconds:F0} ms ({100 * GcPause.TotalSeconds / Wall.TotalSeconds:F1}% of the time)");
     }
 }
