@@ -17,7 +17,8 @@ PARTS = [
     ('vector: hits to the response message', ['VectorProtoMapping::ToResponse']),
     ('vector: filter, selection, the rest', ['EmbeddedVectorStore::SearchAsync', 'VectorGrpcService+<Search>', 'InProcessCallInvoker']),
     ('ranking: feature extraction', ['FeatureExtractor::Extract']),
-    ('ranking: scoring, rules, diversity, page', ['RankingTail::Finish']),
+    # Rank and Page too: the JIT sometimes inlines Finish into the search pipeline.
+    ('ranking: scoring, rules, diversity, page', ['RankingTail::Finish', 'RankingTail::Rank', 'RankingTail::Page']),
     ('ranking: resolving the retrieved pins', ['RetrievedPins::Resolve', 'SearchPipeline+<ResolveAsync>']),
     ('ranking: query parsing, embedding, search log, the rest', ['SearchPipeline+<SearchAsync>']),
     ('server: Kestrel, HTTP/2, gRPC, middleware', ['Microsoft.AspNetCore', 'Grpc.AspNetCore']),
