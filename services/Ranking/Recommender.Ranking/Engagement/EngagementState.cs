@@ -218,7 +218,12 @@ public sealed class EngagementState : IEngagementSignals
             return cached.Pins.Take(count).ToArray();
         }
 
-        var top = (_pins.TryGetValue(tenant, out var pins) ? pins : [])
+        if (!_pins.TryGetValue(tenant, out var pins))
+        {
+            return [];
+        }
+
+        var top = pins
             .Select(kv => (Pin: kv.Key, W: kv.Value.Popularity * Decay(kv.Value.Ticks, now)))
             .OrderByDescending(x => x.W).ThenBy(x => x.Pin, StringComparer.Ordinal)
             .Take(Math.Max(count, 100)).Select(x => x.Pin).ToArray();
