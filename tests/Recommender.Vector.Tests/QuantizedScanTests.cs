@@ -35,23 +35,16 @@ public sealed class QuantizedScanTests
         for (var slot = 0; slot < 20; slot++)
         {
             // Includes the extremes (+-127 after quantisation) and a zero vector.
-            var v = slot == 3 ? new float[dims] : Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            var v = slot == 3 ? new float[dims] : RandomVector(random, dims);
             vectors.Set(slot, v);
             stored.Add(v);
         }
 
-        var query = new PreparedQuery(Enumerable.Range(0, dims).Select(i => i % 5 == 0 ? -1f : (float)random.NextDouble()).ToArray());
+        var query = MixedQuery(random, dims);
 
         for (var slot = 0; slot < stored.Count; slot++)
         {
-            var expected = 0;
-            var signed = vectors.At(slot);
-            for (var i = 0; i < dims; i++)
-            {
-                expected += signed[i] * query.Signed[i];
-            }
-
-            Assert.Equal(expected, vectors.Dot(slot, query));
+            Assert.Equal(ScalarDot(vectors, slot, query), vectors.Dot(slot, query));
         }
 
         var u = Enumerable.Range(0, dims).Select(_ => (byte)random.Next(0, 256)).ToArray();
@@ -71,26 +64,19 @@ public sealed class QuantizedScanTests
         for (var slot = 0; slot < count; slot++)
         {
             // Slot 7 is a zero vector; the rest are random (their extremes quantise to +-127).
-            vectors.Set(slot, slot == 7 ? new float[dims] : Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+            vectors.Set(slot, slot == 7 ? new float[dims] : RandomVector(random, dims));
         }
 
         // A selection's walk order: slots from both blocks (16,384 slots each), not ascending, 4k + 3 of them.
         var slots = Enumerable.Range(0, 403).Select(_ => random.Next(count)).Append(7).Append(16_383).Append(16_384).ToArray();
-        var query = new PreparedQuery(Enumerable.Range(0, dims).Select(i => i % 5 == 0 ? -1f : (float)random.NextDouble()).ToArray());
+        var query = MixedQuery(random, dims);
         var scores = new int[slots.Length];
 
         vectors.ScoreSlots(slots, query, scores);
 
         for (var i = 0; i < slots.Length; i++)
         {
-            var row = vectors.At(slots[i]);
-            var expected = 0;
-            for (var d = 0; d < dims; d++)
-            {
-                expected += row[d] * query.Signed[d];
-            }
-
-            Assert.Equal(expected, scores[i]);
+            Assert.Equal(ScalarDot(vectors, slots[i], query), scores[i]);
         }
     }
 
@@ -102,7 +88,7 @@ public sealed class QuantizedScanTests
         var vectors = new QuantizedVectors(dims);
         for (var slot = 0; slot < 17_000; slot++)
         {
-            vectors.Set(slot, Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+            vectors.Set(slot, RandomVector(random, dims));
         }
 
         var sparse = new float[dims];
@@ -199,6 +185,27 @@ public sealed class QuantizedScanTests
         }
 
         Assert.True(kept >= asked * 0.99, $"recall@200 {(double)kept / asked:F4} over {asked / 200} queries");
+    }
+
+    /// <summary>Components uniform in [-1, 1): the largest of each vector quantises to +-127.</summary>
+    private static float[] RandomVector(Random random, int dims) =>
+        Enumerable.Range(0, dims).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+    /// <summary>A query with negative and positive components (every fifth is -1).</summary>
+    private static PreparedQuery MixedQuery(Random random, int dims) =>
+        new(Enumerable.Range(0, dims).Select(i => i % 5 == 0 ? -1f : (float)random.NextDouble()).ToArray());
+
+    /// <summary>The slot's int8 row dotted with the query's int8 components, one product at a time (the reference).</summary>
+    private static int ScalarDot(QuantizedVectors vectors, int slot, PreparedQuery query)
+    {
+        var row = vectors.At(slot);
+        var sum = 0;
+        for (var d = 0; d < row.Length; d++)
+        {
+            sum += row[d] * query.Signed[d];
+        }
+
+        return sum;
     }
 
     internal static List<PinData> IcecatSample()
