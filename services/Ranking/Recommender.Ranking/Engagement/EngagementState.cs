@@ -140,6 +140,7 @@ public sealed class EngagementState : IEngagementSignals
         }
     }
 
+    /// <summary>One pin's signals now (<see cref="Pins"/> for a whole list).</summary>
     public PinSignals Pin(string tenant, string pinId) => Pins(tenant).Of(pinId);
 
     public ITenantPinSignals Pins(string tenant) =>

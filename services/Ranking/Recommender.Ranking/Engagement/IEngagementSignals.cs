@@ -6,11 +6,8 @@ namespace Recommender.Ranking.Engagement;
 /// </summary>
 public interface IEngagementSignals
 {
-    /// <summary>The pin's decayed popularity and smoothed click-through rate; <see cref="PinSignals.None"/> when unseen.</summary>
-    PinSignals Pin(string tenant, string pinId);
-
-    /// <summary>The tenant's pin signals for one ranked list: the tenant is looked up and the clock read once, then
-    /// each candidate is one lookup by pin id (the same values <see cref="Pin"/> gives at that moment).</summary>
+    /// <summary>The tenant's pin signals for one ranked list (each pin's decayed popularity and smoothed click-through
+    /// rate): the tenant is looked up and the clock read once, then each candidate is one lookup by pin id.</summary>
     ITenantPinSignals Pins(string tenant);
 
     /// <summary>The affinity of a user and/or session (merged), or null when neither has engaged yet.</summary>

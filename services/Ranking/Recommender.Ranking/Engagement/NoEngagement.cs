@@ -9,8 +9,6 @@ public sealed class NoEngagement : IEngagementSignals
     /// <summary>The signals of a tenant with no engaged pin: every pin unseen.</summary>
     public static readonly ITenantPinSignals NoPins = new Unseen();
 
-    public PinSignals Pin(string tenant, string pinId) => PinSignals.None;
-
     public ITenantPinSignals Pins(string tenant) => NoPins;
 
     public IAffinity? Affinity(string tenant, string? userId, string? sessionId) => null;
