@@ -27,23 +27,9 @@ public sealed class NegatedTerms
 
     /// <summary>The words a negated term is matched against: the tokens of the title, brand and colour, distinct and in
     /// ordinal order.</summary>
-    public static string[] WordsOf(string title, string brand, string colour)
-    {
-        var words = TextTokenizer.Tokenize(title);
-        words.AddRange(TextTokenizer.Tokenize(brand));
-        words.AddRange(TextTokenizer.Tokenize(colour));
-        words.Sort(StringComparer.Ordinal);
-        var distinct = 0;
-        for (var i = 0; i < words.Count; i++)
-        {
-            if (distinct == 0 || !string.Equals(words[distinct - 1], words[i], StringComparison.Ordinal))
-            {
-                words[distinct++] = words[i];
-            }
-        }
-
-        return words.GetRange(0, distinct).ToArray();
-    }
+    public static string[] WordsOf(string title, string brand, string colour) =>
+        TextTokenizer.Tokenize(title).Concat(TextTokenizer.Tokenize(brand)).Concat(TextTokenizer.Tokenize(colour))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
     private bool Excludes(string[] words)
     {
