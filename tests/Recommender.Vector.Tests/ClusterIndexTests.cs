@@ -25,24 +25,95 @@ public sealed class ClusterIndexTests
     [Fact]
     public void Rank_TiedNegativeAndZeroScores_OrdersBestFirstThenByClusterNumber()
     {
-        // 2-d means whose scores against (1, 0) are their first value: ties, negatives, +0 and -0, large and tiny.
+        // 64-d means whose only non-zero value is the first: against the query (1, 0, ...) their int8 scores order as
+        // those values do, with ties, negatives, zeros, large and tiny ones.
+        const int dimensions = 64;
         float[] firsts = [0.5f, -0.25f, 0f, 0.5f, -0f, 3e-30f, -3e-30f, 1e20f, -0.25f, 0.5f, -1e20f, 0f];
         var clusters = firsts.Length;
-        var means = new float[clusters * 2];
+        var means = new float[clusters * dimensions];
         for (var c = 0; c < clusters; c++)
         {
-            means[c * 2] = firsts[c];
-            means[(c * 2) + 1] = c;
+            means[c * dimensions] = firsts[c];
         }
 
-        var index = ClusterIndex.Create(means.ToArray(), means, clusters, 2, 0, 0, [], [], []);
-        var scores = new float[clusters];
-        var order = new int[clusters];
-        index.Rank([1f, 0f], scores, order);
+        var index = ClusterIndex.Create(means.ToArray(), means, clusters, dimensions, 0, 0, [], [], [], [], []);
+        var keys = new ulong[clusters];
+        var query = new float[dimensions];
+        query[0] = 1;
+        index.Rank(new PreparedQuery(query), keys);
 
+        var order = keys.OrderDescending().Select(ShortlistKeys.Slot).ToArray();
         var expected = Enumerable.Range(0, clusters).OrderByDescending(c => firsts[c]).ThenBy(c => c).ToArray();
         Assert.Equal(expected, order);
-        Assert.Equal(firsts, scores);
+    }
+
+    [Fact]
+    public void Assign_OverwritesRemovalsAndCompactions_ListsHoldExactlyTheLiveSlotsWithTheirCodes()
+    {
+        // 4 clusters along the first four axes; a slot's vector picks its cluster. Slots are listed, moved between
+        // clusters, overwritten in place and removed, enough times that every list is compacted more than once; the
+        // lists must then hold each live slot once, under its cluster, with the code of its latest vector.
+        const int dimensions = 64;
+        const int clusters = 4;
+        var centroids = new float[clusters * dimensions];
+        for (var c = 0; c < clusters; c++)
+        {
+            centroids[(c * dimensions) + c] = 1;
+        }
+
+        var index = ClusterIndex.Create(centroids, centroids.ToArray(), clusters, dimensions, 0, 0, [], [], [], [], []);
+        var random = new Random(7);
+        var current = new Dictionary<int, float[]>();
+        var generation = 0;
+        for (var step = 0; step < 5_000; step++)
+        {
+            var slot = random.Next(300);
+            if (random.Next(4) == 0)
+            {
+                index.Remove(slot);
+                current.Remove(slot);
+                continue;
+            }
+
+            var vector = new float[dimensions];
+            for (var d = 0; d < dimensions; d++)
+            {
+                vector[d] = (float)((random.NextDouble() * 0.2) - 0.1);
+            }
+
+            vector[random.Next(clusters)] = 1;
+            index.Assign(slot, ++generation, vector);
+            current[slot] = vector;
+        }
+
+        var seen = new Dictionary<int, int>();
+        for (var c = 0; c < clusters; c++)
+        {
+            var (start, count, capacity) = index.List(c);
+            Assert.True(count <= capacity && capacity % 4 == 0, $"cluster {c}: {count} of {capacity}");
+            var (slots, codes, scales) = (index.Slots, index.Codes, index.Scales);
+            for (var i = start; i < start + count; i++)
+            {
+                if (slots[i] < 0)
+                {
+                    continue;
+                }
+
+                Assert.True(seen.TryAdd(slots[i], c), $"slot {slots[i]} listed twice");
+                var expected = new byte[dimensions / 2];
+                var scale = QuantizedVectors.QuantizeNibbles(current[slots[i]], expected);
+                Assert.Equal(expected, codes.AsSpan(i * (dimensions / 2), dimensions / 2).ToArray());
+                Assert.Equal(scale, scales[i]);
+            }
+        }
+
+        Assert.Equal(current.Keys.Order(), seen.Keys.Order());
+        Assert.Equal(current.Count, index.Listed);
+        foreach (var (slot, vector) in current)
+        {
+            Assert.Equal(index.Nearest(vector), seen[slot]);
+            Assert.Equal(seen[slot], index.ClusterOf(slot));
+        }
     }
 
     [Fact]

@@ -7,17 +7,32 @@ namespace Recommender.Vector.Storage.Embedded;
 /// An inverted file over k-means centroids (IVF) for one segment's dense vectors: each live slot is listed under its
 /// nearest centroid, and a search visits the clusters whose centroids score best against the query until it has
 /// scored enough slots (approximate by design, as Qdrant's HNSW is; recall measured in docs/vector.md).
-/// Lists hold (slot, generation) pairs and are kept like the sparse postings: an entry is valid while the slot still
-/// holds the entry of that generation; an overwrite appends a new entry, a delete leaves a stale one, and a list is
-/// compacted once most of it is stale. Mutated only under the store's write lock; searched under its read lock.
+/// Each list keeps, next to each slot, the slot's 4-bit code (the same codes as <see cref="QuantizedVectors"/>' first
+/// pass, <see cref="QuantizedVectors.QuantizeNibbles"/>) and its scale, so a search reads a visited cluster's codes in
+/// order, as FAISS's IVF lists do, instead of jumping to each member's row. The lists are ranges of three flat arrays
+/// (slots, codes, scales; a cluster's start, count and capacity in plain int arrays), so finding a list chases no
+/// pointers: a list that outgrows its range moves to the end with twice the room. An overwritten or deleted slot's
+/// entry is marked stale in place (its slot set to -1, found through the slot's position), and a list is compacted once
+/// most of it is stale. Mutated only under the store's write lock; searched under its read lock.
 /// </summary>
 internal sealed class ClusterIndex
 {
     private readonly float[] _centroids;
     private readonly float[] _means;
-    private readonly ClusterList[] _lists;
+    private readonly sbyte[] _meanRows;
+    private readonly float[] _meanScales;
+    private readonly int[] _meanSums;
+    private readonly int[] _starts;
+    private readonly int[] _counts;
+    private readonly int[] _capacities;
+    private readonly int[] _stale;
+    private int[] _slots = new int[64];
+    private byte[] _codes = [];
+    private float[] _scales = new float[64];
+    private int _used;
     private int[] _clusterOf = [];
     private int[] _generationOf = [];
+    private int[] _positionOf = [];
 
     private ClusterIndex(float[] centroids, float[] means, int clusters, int dimensions, int builtCount, long changes)
     {
@@ -25,18 +40,40 @@ internal sealed class ClusterIndex
         _means = means;
         Clusters = clusters;
         Dimensions = dimensions;
+        CodeWidth = dimensions % QuantizedVectors.NibbleGroup == 0 ? dimensions / 2 : 0;
         BuiltCount = builtCount;
         Changes = changes;
-        _lists = new ClusterList[clusters];
+        _starts = new int[clusters];
+        _counts = new int[clusters];
+        _capacities = new int[clusters];
+        _stale = new int[clusters];
+        _codes = new byte[_slots.Length * CodeWidth];
+
+        // int8 copies of the means rank the clusters for a query (PreparedQuery's int8 dot products).
+        _meanRows = new sbyte[clusters * dimensions];
+        _meanScales = new float[clusters];
+        _meanSums = new int[clusters];
         for (var c = 0; c < clusters; c++)
         {
-            _lists[c] = new ClusterList();
+            var row = _meanRows.AsSpan(c * dimensions, dimensions);
+            _meanScales[c] = QuantizedVectors.Quantize(Mean(c), row);
+            var sum = 0;
+            foreach (var x in row)
+            {
+                sum += x;
+            }
+
+            _meanSums[c] = sum;
         }
     }
 
     public int Clusters { get; }
 
     public int Dimensions { get; }
+
+    /// <summary>Bytes of one listed 4-bit code (dimensions / 2); 0 when the dimensions are not a multiple of
+    /// <see cref="QuantizedVectors.NibbleGroup"/>: the lists then keep no codes and the segment scans instead.</summary>
+    public int CodeWidth { get; }
 
     /// <summary>Live pins of the segment when the build took its snapshot.</summary>
     public int BuiltCount { get; }
@@ -45,14 +82,33 @@ internal sealed class ClusterIndex
     /// plus the writes assigned since).</summary>
     public long Changes { get; }
 
+    /// <summary>Slots listed now (valid entries of every list).</summary>
+    public int Listed { get; private set; }
+
     public ReadOnlySpan<float> Centroid(int cluster) => _centroids.AsSpan(cluster * Dimensions, Dimensions);
 
-    /// <summary>The list of a cluster: slots and the generation each was listed with; valid entries are those whose
-    /// generation is still the slot's.</summary>
-    public (int[] Slots, int[] Generations, int Count) List(int cluster)
+    /// <summary>The entries of every list: a slot per entry (-1 when stale); a list is the range
+    /// <see cref="List"/> gives.</summary>
+    public int[] Slots => _slots;
+
+    /// <summary>The 4-bit code of each entry: <see cref="CodeWidth"/> bytes at entry * width.</summary>
+    public byte[] Codes => _codes;
+
+    /// <summary>The scale of each entry's code.</summary>
+    public float[] Scales => _scales;
+
+    /// <summary>The range of a cluster's entries in <see cref="Slots"/>, <see cref="Codes"/> and <see cref="Scales"/>;
+    /// <paramref name="Capacity"/> (a multiple of 4, at least the count) entries past the start belong to the list.</summary>
+    public (int Start, int Count, int Capacity) List(int cluster) => (_starts[cluster], _counts[cluster], _capacities[cluster]);
+
+    /// <summary>Asks for a list's slots, codes and scales to be brought into cache (a hint; see <see cref="MemoryPrefetch"/>).</summary>
+    public void Prefetch(int cluster)
     {
-        var list = _lists[cluster];
-        return (list.Slots, list.Generations, list.Count);
+        var start = _starts[cluster];
+        var count = _counts[cluster];
+        MemoryPrefetch.Row(_slots.AsSpan(start, count));
+        MemoryPrefetch.Row(_codes.AsSpan(start * CodeWidth, count * CodeWidth));
+        MemoryPrefetch.Row(_scales.AsSpan(start, count));
     }
 
     /// <summary>The cluster a slot is listed under, -1 when none.</summary>
@@ -65,23 +121,26 @@ internal sealed class ClusterIndex
     public int Nearest(ReadOnlySpan<float> vector) => Nearest(_centroids, Clusters, Dimensions, vector);
 
     /// <summary>Lists <paramref name="slot"/> (now holding the entry of <paramref name="generation"/>) under its nearest
-    /// centroid; an entry it had under another or the same cluster becomes stale. Call after the segment's generation of
-    /// the slot was updated.</summary>
-    public void Assign(int slot, int generation, ReadOnlySpan<float> vector, int[] generations) =>
-        AssignTo(slot, generation, Nearest(vector), generations);
+    /// centroid, with its 4-bit code; an entry it had before becomes stale.</summary>
+    public void Assign(int slot, int generation, ReadOnlySpan<float> vector)
+    {
+        Span<byte> code = stackalloc byte[CodeWidth];
+        var scale = CodeWidth > 0 ? QuantizedVectors.QuantizeNibbles(vector, code) : 0;
+        AssignTo(slot, generation, Nearest(vector), code, scale);
+    }
 
-    /// <summary>Forgets the slot (its pin was deleted; the segment's generation of the slot is already 0).</summary>
-    public void Remove(int slot, int[] generations)
+    /// <summary>Forgets the slot (its pin was deleted).</summary>
+    public void Remove(int slot)
     {
         var old = ClusterOf(slot);
         if (old >= 0)
         {
             _clusterOf[slot] = -1;
-            _lists[old].MarkStale(generations);
+            Kill(old, _positionOf[slot]);
         }
     }
 
-    private void AssignTo(int slot, int generation, int cluster, int[] generations)
+    private void AssignTo(int slot, int generation, int cluster, ReadOnlySpan<byte> code, float scale)
     {
         if (slot >= _clusterOf.Length)
         {
@@ -89,54 +148,127 @@ internal sealed class ClusterIndex
             var first = _clusterOf.Length;
             Array.Resize(ref _clusterOf, length);
             Array.Resize(ref _generationOf, length);
+            Array.Resize(ref _positionOf, length);
             _clusterOf.AsSpan(first).Fill(-1);
         }
 
         var old = _clusterOf[slot];
-        _clusterOf[slot] = cluster;
-        _generationOf[slot] = generation;
-        _lists[cluster].Add(slot, generation);
         if (old >= 0)
         {
-            _lists[old].MarkStale(generations);
+            Kill(old, _positionOf[slot]);
         }
+
+        _clusterOf[slot] = cluster;
+        _generationOf[slot] = generation;
+        if (_counts[cluster] == _capacities[cluster])
+        {
+            Move(cluster, Math.Max(8, _capacities[cluster] * 2));
+        }
+
+        var at = _starts[cluster] + _counts[cluster]++;
+        _slots[at] = slot;
+        code.CopyTo(_codes.AsSpan(at * CodeWidth, CodeWidth));
+        _scales[at] = scale;
+        _positionOf[slot] = at;
+        Listed++;
+    }
+
+    /// <summary>Moves a list to the end of the arrays with room for <paramref name="capacity"/> entries (its old range
+    /// is left unused).</summary>
+    private void Move(int cluster, int capacity)
+    {
+        var start = Reserve(capacity);
+        var from = _starts[cluster];
+        var count = _counts[cluster];
+        _slots.AsSpan(from, count).CopyTo(_slots.AsSpan(start, count));
+        _codes.AsSpan(from * CodeWidth, count * CodeWidth).CopyTo(_codes.AsSpan(start * CodeWidth, count * CodeWidth));
+        _scales.AsSpan(from, count).CopyTo(_scales.AsSpan(start, count));
+        for (var i = 0; i < count; i++)
+        {
+            if (_slots[start + i] is var slot and >= 0)
+            {
+                _positionOf[slot] = start + i;
+            }
+        }
+
+        _starts[cluster] = start;
+        _capacities[cluster] = capacity;
+    }
+
+    /// <summary>A new range of <paramref name="capacity"/> entries at the end of the arrays.</summary>
+    private int Reserve(int capacity)
+    {
+        var start = _used;
+        _used += capacity;
+        if (_used > _slots.Length)
+        {
+            var length = Math.Max(_used, _slots.Length * 2);
+            Array.Resize(ref _slots, length);
+            Array.Resize(ref _codes, length * CodeWidth);
+            Array.Resize(ref _scales, length);
+        }
+
+        return start;
+    }
+
+    /// <summary>Marks the entry stale in place; compacts the list (updating its slots' positions) once more than half
+    /// of it is stale.</summary>
+    private void Kill(int cluster, int position)
+    {
+        _slots[position] = -1;
+        Listed--;
+        if (++_stale[cluster] <= _counts[cluster] / 2)
+        {
+            return;
+        }
+
+        var start = _starts[cluster];
+        var kept = start;
+        for (var i = start; i < start + _counts[cluster]; i++)
+        {
+            var slot = _slots[i];
+            if (slot < 0)
+            {
+                continue;
+            }
+
+            if (kept != i)
+            {
+                _slots[kept] = slot;
+                _codes.AsSpan(i * CodeWidth, CodeWidth).CopyTo(_codes.AsSpan(kept * CodeWidth, CodeWidth));
+                _scales[kept] = _scales[i];
+            }
+
+            _positionOf[slot] = kept++;
+        }
+
+        _counts[cluster] = kept - start;
+        _stale[cluster] = 0;
     }
 
     /// <summary>The mean of the vectors listed under the cluster at build time (not normalised).</summary>
     public ReadOnlySpan<float> Mean(int cluster) => _means.AsSpan(cluster * Dimensions, Dimensions);
 
-    /// <summary>Writes each cluster's score against the query into <paramref name="scores"/> and the clusters best first
-    /// into <paramref name="order"/> (equal scores by cluster number). The score is the query's dot product with the
-    /// mean of the cluster's vectors, i.e. its members' mean score, not with the normalised centroid: when every vector
-    /// shares a large common direction (long product titles), dividing by the mean's length would rank loose clusters
-    /// first whatever the query.</summary>
-    public void Rank(ReadOnlySpan<float> query, Span<float> scores, Span<int> order)
+    /// <summary>Writes one key per cluster into <paramref name="keys"/> (<see cref="ShortlistKeys.Key"/> of the
+    /// cluster's score and number: a larger key ranks first, equal scores by lower cluster number). The score is the
+    /// int8 dot product of the query with the int8 copy of the mean of the cluster's vectors, i.e. about its members'
+    /// mean score, not with the normalised centroid: when every vector shares a large common direction (long product
+    /// titles), dividing by the mean's length would rank loose clusters first whatever the query.</summary>
+    public void Rank(PreparedQuery query, Span<ulong> keys)
     {
-        // One primitive sort of packed keys: the score's bits in an order-preserving form (best first) above the
-        // cluster number, so equal scores keep ascending cluster numbers without a second pass.
-        var keys = ArrayPool<ulong>.Shared.Rent(Clusters);
-        for (var c = 0; c < Clusters; c++)
+        var scores = ArrayPool<int>.Shared.Rent(Clusters);
+        try
         {
-            scores[c] = TensorPrimitives.Dot(Mean(c), query);
-            keys[c] = ((ulong)Descending(scores[c]) << 32) | (uint)c;
+            QuantizedVectors.ScoreInt8Rows(query, _meanRows, _meanSums, scores.AsSpan(0, Clusters));
+            for (var c = 0; c < Clusters; c++)
+            {
+                keys[c] = ShortlistKeys.Key(scores[c] * _meanScales[c], c);
+            }
         }
-
-        keys.AsSpan(0, Clusters).Sort();
-        for (var r = 0; r < Clusters; r++)
+        finally
         {
-            order[r] = (int)(uint)keys[r];
+            ArrayPool<int>.Shared.Return(scores);
         }
-
-        ArrayPool<ulong>.Shared.Return(keys);
-    }
-
-    /// <summary>A key whose ascending unsigned order is the descending order of <paramref name="score"/> (+0 and -0
-    /// equal, as they compare).</summary>
-    internal static uint Descending(float score)
-    {
-        var bits = BitConverter.SingleToUInt32Bits(score == 0 ? 0f : score);
-        var ascending = (bits & 0x8000_0000) != 0 ? ~bits : bits | 0x8000_0000;
-        return ~ascending;
     }
 
     /// <summary>
@@ -280,11 +412,11 @@ internal sealed class ClusterIndex
     }
 
     /// <summary>An index with these centroids and member means whose lists hold the given assignment (slots, their
-    /// generations and clusters, in any order; each list is kept in slot order, the order a scan streams the rows best
-    /// in).</summary>
+    /// generations, clusters, and 4-bit codes (<see cref="CodeWidth"/> bytes each, none when it is 0) with their scales,
+    /// in any order; each list is kept in slot order).</summary>
     public static ClusterIndex Create(
         float[] centroids, float[] means, int clusters, int dimensions, int builtCount, long changes,
-        ReadOnlySpan<int> slots, ReadOnlySpan<int> generations, ReadOnlySpan<int> assigned)
+        ReadOnlySpan<int> slots, ReadOnlySpan<int> generations, ReadOnlySpan<int> assigned, ReadOnlySpan<byte> codes, ReadOnlySpan<float> scales)
     {
         var index = new ClusterIndex(centroids, means, clusters, dimensions, builtCount, changes);
         var order = new int[slots.Length];
@@ -295,12 +427,30 @@ internal sealed class ClusterIndex
         }
 
         Array.Sort(keys, order);
-        var none = Array.Empty<int>();
+
+        // Each list gets its members' room and a quarter more (a multiple of 4), in cluster order.
+        var sizes = new int[clusters];
+        foreach (var c in assigned)
+        {
+            if (c >= 0)
+            {
+                sizes[c]++;
+            }
+        }
+
+        for (var c = 0; c < clusters; c++)
+        {
+            var capacity = (sizes[c] + (sizes[c] / 4) + 4) & ~3;
+            index._starts[c] = index.Reserve(capacity);
+            index._capacities[c] = capacity;
+        }
+
+        var width = index.CodeWidth;
         foreach (var i in order)
         {
             if (assigned[i] >= 0)
             {
-                index.AssignTo(slots[i], generations[i], assigned[i], none);
+                index.AssignTo(slots[i], generations[i], assigned[i], width > 0 ? codes.Slice(i * width, width) : [], width > 0 ? scales[i] : 0);
             }
         }
 
@@ -322,50 +472,5 @@ internal sealed class ClusterIndex
         }
 
         return best;
-    }
-
-    private sealed class ClusterList
-    {
-        public int[] Slots = new int[16];
-        public int[] Generations = new int[16];
-        public int Count;
-        public int Stale;
-
-        public void Add(int slot, int generation)
-        {
-            if (Count == Slots.Length)
-            {
-                Array.Resize(ref Slots, Count * 2);
-                Array.Resize(ref Generations, Count * 2);
-            }
-
-            Slots[Count] = slot;
-            Generations[Count] = generation;
-            Count++;
-        }
-
-        /// <summary>One more entry of the list is stale; compacts (as <c>Segment.Postings</c> do) once more than half
-        /// are. <paramref name="generations"/> is the segment's generation per slot (0 when free).</summary>
-        public void MarkStale(int[] generations)
-        {
-            if (++Stale <= Count / 2 || generations.Length == 0)
-            {
-                return;
-            }
-
-            var kept = 0;
-            for (var i = 0; i < Count; i++)
-            {
-                if (Slots[i] < generations.Length && generations[Slots[i]] == Generations[i])
-                {
-                    Slots[kept] = Slots[i];
-                    Generations[kept] = Generations[i];
-                    kept++;
-                }
-            }
-
-            Count = kept;
-            Stale = 0;
-        }
     }
 }

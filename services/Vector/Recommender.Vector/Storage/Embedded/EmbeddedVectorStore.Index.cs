@@ -178,7 +178,10 @@ public sealed partial class EmbeddedVectorStore
             clusters = Math.Clamp(clusters, 1, Math.Max(1, kept));
             var centroids = ClusterIndex.Train(sample, kept, dimensions, clusters, _options.IvfIterations, IndexSeed, cancellationToken);
 
-            // Assign every pin, a chunk of copied vectors at a time.
+            // Assign every pin, a chunk of copied vectors at a time, and write its 4-bit code for the list.
+            var width = dimensions % QuantizedVectors.NibbleGroup == 0 ? dimensions / 2 : 0;
+            var codes = new byte[(long)count * width];
+            var codeScales = new float[count];
             var assigned = new int[count];
             var sums = new double[clusters * dimensions];
             var sizes = new int[clusters];
@@ -189,7 +192,14 @@ public sealed partial class EmbeddedVectorStore
                 var n = Math.Min(CopyChunk, count - from);
                 CopyInChunks(segment, slots.AsSpan(from, n), generations.AsSpan(from, n), buffer, fresh, dimensions, cancellationToken);
                 Parallel.For(0, n, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-                    assigned[from + i] = fresh[i] ? ClusterIndex.Nearest(centroids, clusters, dimensions, buffer.AsSpan(i * dimensions, dimensions)) : -1);
+                {
+                    var vector = buffer.AsSpan(i * dimensions, dimensions);
+                    assigned[from + i] = fresh[i] ? ClusterIndex.Nearest(centroids, clusters, dimensions, vector) : -1;
+                    if (fresh[i] && width > 0)
+                    {
+                        codeScales[from + i] = QuantizedVectors.QuantizeNibbles(vector, codes.AsSpan((from + i) * width, width));
+                    }
+                });
                 for (var i = 0; i < n; i++)
                 {
                     if (assigned[from + i] is var c and >= 0)
@@ -215,7 +225,7 @@ public sealed partial class EmbeddedVectorStore
                 }
             }
 
-            var index = ClusterIndex.Create(centroids, means, clusters, dimensions, count, changes, slots, generations, assigned);
+            var index = ClusterIndex.Create(centroids, means, clusters, dimensions, count, changes, slots, generations, assigned, codes, codeScales);
             cancellationToken.ThrowIfCancellationRequested();
             _lock.EnterWriteLock();
             try

@@ -24,7 +24,7 @@ internal sealed class QuantizedVectors(int dimensions)
 
     /// <summary>Dimensions per 32 packed bytes of a 4-bit row: byte b of a group holds dimension b in its low nibble and
     /// dimension 32 + b in its high one, so one load and two masks give two 32-byte operands in query order.</summary>
-    private const int NibbleGroup = 64;
+    internal const int NibbleGroup = 64;
 
     private sbyte[][] _blocks = [];
     private sbyte[][] _columns = [];
@@ -265,6 +265,42 @@ internal sealed class QuantizedVectors(int dimensions)
             }
 
             start += n;
+        }
+    }
+
+    /// <summary>Writes the dot product of the int8 query with each of the packed 4-bit codes in <paramref name="rows"/>
+    /// (consecutive, dimensions / 2 bytes each) into <paramref name="scores"/>, as <see cref="ScoreNibbleRows"/> does for
+    /// the segment's own codes (the clustered index keeps copies in its lists).</summary>
+    public static void ScoreNibbleCodes(PreparedQuery query, ReadOnlySpan<byte> rows, Span<int> scores)
+    {
+        var width = query.Signed.Length / 2;
+        var bias = 8 * query.Sum;
+        if (AvxVnni.IsSupported)
+        {
+            ScoreNibbleRowsVnni(query.Signed, rows, bias, scores);
+            return;
+        }
+
+        for (var r = 0; r < scores.Length; r++)
+        {
+            scores[r] = NibbleDot(query.Signed, rows.Slice(r * width, width)) - bias;
+        }
+    }
+
+    /// <summary>Writes the int8 dot product of the query with each int8 row of <paramref name="rows"/> (consecutive,
+    /// dimensions bytes each; <paramref name="sums"/> holds each row's sum) into <paramref name="scores"/>.</summary>
+    public static void ScoreInt8Rows(PreparedQuery query, ReadOnlySpan<sbyte> rows, ReadOnlySpan<int> sums, Span<int> scores)
+    {
+        var width = query.Signed.Length;
+        if (query.Unsigned is { } unsigned && width % 32 == 0)
+        {
+            ScoreRowsVnni(unsigned, rows[..(scores.Length * width)], sums, scores);
+            return;
+        }
+
+        for (var r = 0; r < scores.Length; r++)
+        {
+            scores[r] = Dot(rows.Slice(r * width, width), query.Signed);
         }
     }
 

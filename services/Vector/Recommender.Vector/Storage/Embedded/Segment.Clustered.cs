@@ -7,19 +7,19 @@ namespace Recommender.Vector.Storage.Embedded;
 /// each step: read for the snapshot and copies, write for the install).</summary>
 internal sealed partial class Segment
 {
-    /// <summary>How many rows ahead the cluster walk and the rescoring prefetch.</summary>
-    private const int PrefetchDistance = 4;
-
     /// <summary>
-    /// Top <paramref name="limit"/> through the clustered index: the query is scored against the centroids and the
-    /// clusters are visited best first, each listed slot that is live and selected scored with its int8 row into the
-    /// shortlist (as <see cref="QuantizedTop"/> does over every slot), until at least the probe budget of selected slots
-    /// was scored: <see cref="EmbeddedStoreOptions.IvfProbeFraction"/> of the selected pins, and at least
-    /// <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/> shortlists. Only selected slots count, so a selective
-    /// filter visits more clusters. The shortlist is rescored exactly. Falls back to <see cref="QuantizedTop"/> when the
-    /// budget is half the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8
-    /// dimensions (hashing-embedder queries: the column scan reads less than the clusters' rows would), and for an
-    /// all-zero query (a text of stop words only: every pin ties, and the scan keeps the tie order by pin id).
+    /// Top <paramref name="limit"/> through the clustered index: the clusters are ranked by the query's int8 score
+    /// against their means and visited best first; each visited list's 4-bit codes are scored in order (the codes sit
+    /// in the list, so a cluster is one sequential read), and each listed slot that is selected becomes a candidate,
+    /// until at least the probe budget of selected slots was scored: <see cref="EmbeddedStoreOptions.IvfProbeFraction"/>
+    /// of the selected pins, and at least <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/> shortlists. Only
+    /// selected slots count, so a selective filter visits more clusters. From there on it is the scan's coarse path:
+    /// the best <see cref="EmbeddedStoreOptions.CoarseFactor"/> shortlists by 4-bit score are rescored with their int8
+    /// rows, and the shortlist with the float vectors. Falls back to <see cref="QuantizedTop"/> when the budget is half
+    /// the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8 dimensions
+    /// (hashing-embedder queries: the column scan reads less than the clusters' codes would), for an all-zero query (a
+    /// text of stop words only: every pin ties, and the scan keeps the tie order by pin id), and when the index keeps
+    /// no codes (dimensions not a multiple of 64).
     /// </summary>
     private List<(Entry Entry, float Score)> ClusteredTop(ClusterIndex index, float[] query, Selection? selection, int limit)
     {
@@ -27,52 +27,76 @@ internal sealed partial class Segment
         var selected = selection?.Count ?? Count;
         var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
         var budget = Math.Max((long)Math.Ceiling(selected * _options.IvfProbeFraction), (long)shortlist * _options.IvfMinProbeShortlists);
-        if (q.NonZeroDimensions.Length == 0 || QuantizedVectors.PrefersColumns(q) || budget * 2 > selected)
+        if (index.CodeWidth == 0 || q.NonZeroDimensions.Length == 0 || QuantizedVectors.PrefersColumns(q) || budget * 2 > selected)
         {
             return QuantizedTop(query, selection, limit, q);
         }
 
         Interlocked.Increment(ref _clusteredSearches);
-        var quantized = _quantized!;
-        var generations = _generations;
-        var clusters = index.Clusters;
-        var scores = ArrayPool<float>.Shared.Rent(clusters);
-        var order = ArrayPool<int>.Shared.Rent(clusters);
+        var (width, clusters) = (index.CodeWidth, index.Clusters);
+        var (slots, codes, codeScales) = (index.Slots, index.Codes, index.Scales);
+        var keys = ArrayPool<ulong>.Shared.Rent(clusters);
+        var scores = ArrayPool<int>.Shared.Rent(64);
         using var candidates = new KeyBuffer((int)Math.Min(budget + 64, selected));
         try
         {
-            index.Rank(query, scores, order);
+            index.Rank(q, keys);
+
+            // Clusters are taken best first in batches: a partial select of the next batch, then a sort of it, so only
+            // the clusters the budget reaches are ordered. A batch is about twice the clusters an even spread needs.
+            var perCluster = Math.Max(1, index.Listed / clusters);
+            var batch = (int)Math.Min(clusters, (2 * budget / perCluster) + 8);
             var visited = 0L;
-            for (var r = 0; r < clusters && visited < budget; r++)
+            for (var from = 0; from < clusters && visited < budget; from += batch)
             {
-                var (slots, listed, count) = index.List(order[r]);
-                for (var i = 0; i < count; i++)
+                var rest = keys.AsSpan(from, clusters - from);
+                var take = Math.Min(batch, rest.Length);
+                ShortlistKeys.SelectTop(rest, take);
+                var ranked = rest[..take];
+                ranked.Sort();
+                for (var r = take - 1; r >= 0 && visited < budget; r--)
                 {
-                    var slot = slots[i];
-                    if (i + PrefetchDistance < count)
+                    if (r > 0)
                     {
-                        // Listed slots are scattered over the rows: ask for a later one's row now.
-                        MemoryPrefetch.Row<sbyte>(quantized.At(slots[i + PrefetchDistance]));
+                        // The lists are scattered: fetch the next one while this one is scored.
+                        index.Prefetch(ShortlistKeys.Slot(ranked[r - 1]));
                     }
 
-                    // A stale entry (the slot was overwritten or freed since it was listed) or an unselected slot.
-                    if (generations[slot] != listed[i] || (selection is not null && !selection.Contains(slot)))
+                    // Whole groups of four codes (the kernel's step; a list's capacity is a multiple of 4), the scores of
+                    // the padding ignored.
+                    var (start, count, capacity) = index.List(ShortlistKeys.Slot(ranked[r]));
+                    var padded = Math.Min((count + 3) & ~3, capacity);
+                    if (scores.Length < padded)
                     {
-                        continue;
+                        ArrayPool<int>.Shared.Return(scores);
+                        scores = ArrayPool<int>.Shared.Rent(padded);
                     }
 
-                    visited++;
-                    candidates.Add(ShortlistKeys.Key(quantized.Dot(slot, q) * quantized.Scale(slot), slot));
+                    QuantizedVectors.ScoreNibbleCodes(q, codes.AsSpan(start * width, padded * width), scores.AsSpan(0, padded));
+                    for (var i = 0; i < count; i++)
+                    {
+                        // A stale entry (the slot was overwritten or freed since it was listed) or an unselected slot.
+                        var slot = slots[start + i];
+                        if (slot < 0 || (selection is not null && !selection.Contains(slot)))
+                        {
+                            continue;
+                        }
+
+                        visited++;
+                        candidates.Add(ShortlistKeys.Key(scores[i] * codeScales[start + i], slot));
+                    }
                 }
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(scores);
-            ArrayPool<int>.Shared.Return(order);
+            ArrayPool<ulong>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(scores);
         }
 
-        candidates.KeepTop(shortlist);
+        // As the scan's coarse path: the int8 rows pick the shortlist from the best 4-bit candidates.
+        candidates.KeepTop(_options.CoarseFactor > 0 ? shortlist * _options.CoarseFactor : candidates.Count);
+        Refine(candidates, q, shortlist);
         return Rescore(candidates.Keys, query, limit);
     }
 
@@ -129,12 +153,12 @@ internal sealed partial class Segment
             {
                 if (listed)
                 {
-                    index.Remove(slot, _generations);
+                    index.Remove(slot);
                 }
             }
             else if (!listed || index.GenerationOf(slot) != generation)
             {
-                index.Assign(slot, generation, VectorAt(slot), _generations);
+                index.Assign(slot, generation, VectorAt(slot));
             }
         }
 

@@ -168,7 +168,7 @@ internal sealed partial class Segment
 
         AddPostings(entry);
         _changes++;
-        _index?.Assign(slot, entry.Generation, point.Dense, _generations);
+        _index?.Assign(slot, entry.Generation, point.Dense);
         if (_quantized is not null)
         {
             _quantized.Set(slot, point.Dense);
@@ -203,7 +203,7 @@ internal sealed partial class Segment
             _live[slot >> 6] &= ~(1UL << slot);
             Columns.Clear(slot);
             RemovePostings(entry);
-            _index?.Remove(slot, _generations);
+            _index?.Remove(slot);
             _changes++;
             _slotById.Remove(id);
             _idRanks.Freed(slot);
