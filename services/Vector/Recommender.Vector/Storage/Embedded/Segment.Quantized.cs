@@ -41,7 +41,19 @@ internal sealed partial class Segment
         var count = dense ? _entries.Count : selected;
         var partitions = Partitions(count, QuantizedParallelThreshold);
         var parts = new KeyBuffer[partitions];
-        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
+
+        // One partition (every segment below QuantizedParallelThreshold, or the cores busy) runs inline, without the
+        // Parallel.For machinery (its task replicas and options) on every search.
+        if (partitions == 1)
+        {
+            ScorePart(0);
+        }
+        else
+        {
+            Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, ScorePart);
+        }
+
+        void ScorePart(int p)
         {
             var from = (int)((long)count * p / partitions);
             var to = (int)((long)count * (p + 1) / partitions);
@@ -86,7 +98,7 @@ internal sealed partial class Segment
             {
                 ArrayPool<int>.Shared.Return(scores);
             }
-        });
+        }
 
         var candidates = parts[0];
         for (var p = 1; p < partitions; p++)
