@@ -18,7 +18,6 @@ namespace Recommender.Vector.Storage.Embedded;
 internal sealed class ClusterIndex
 {
     private readonly float[] _centroids;
-    private readonly float[] _means;
     private readonly sbyte[] _meanRows;
     private readonly float[] _meanScales;
     private readonly int[] _meanSums;
@@ -37,10 +36,9 @@ internal sealed class ClusterIndex
     private ClusterIndex(float[] centroids, float[] means, int clusters, int dimensions, int builtCount, long changes)
     {
         _centroids = centroids;
-        _means = means;
         Clusters = clusters;
         Dimensions = dimensions;
-        CodeWidth = dimensions % QuantizedVectors.NibbleGroup == 0 ? dimensions / 2 : 0;
+        CodeWidth = QuantizedVectors.NibbleBytes(dimensions);
         BuiltCount = builtCount;
         Changes = changes;
         _starts = new int[clusters];
@@ -56,7 +54,7 @@ internal sealed class ClusterIndex
         for (var c = 0; c < clusters; c++)
         {
             var row = _meanRows.AsSpan(c * dimensions, dimensions);
-            _meanScales[c] = QuantizedVectors.Quantize(Mean(c), row);
+            _meanScales[c] = QuantizedVectors.Quantize(means.AsSpan(c * dimensions, dimensions), row);
             var sum = 0;
             foreach (var x in row)
             {
@@ -71,8 +69,8 @@ internal sealed class ClusterIndex
 
     public int Dimensions { get; }
 
-    /// <summary>Bytes of one listed 4-bit code (dimensions / 2); 0 when the dimensions are not a multiple of
-    /// <see cref="QuantizedVectors.NibbleGroup"/>: the lists then keep no codes and the segment scans instead.</summary>
+    /// <summary>Bytes of one listed 4-bit code (<see cref="QuantizedVectors.NibbleBytes"/>); 0 when the dimensions are not
+    /// a multiple of 64: the lists then keep no codes and the segment scans instead.</summary>
     public int CodeWidth { get; }
 
     /// <summary>Live pins of the segment when the build took its snapshot.</summary>
@@ -245,9 +243,6 @@ internal sealed class ClusterIndex
         _counts[cluster] = kept - start;
         _stale[cluster] = 0;
     }
-
-    /// <summary>The mean of the vectors listed under the cluster at build time (not normalised).</summary>
-    public ReadOnlySpan<float> Mean(int cluster) => _means.AsSpan(cluster * Dimensions, Dimensions);
 
     /// <summary>Writes one key per cluster into <paramref name="keys"/> (<see cref="ShortlistKeys.Key"/> of the
     /// cluster's score and number: a larger key ranks first, equal scores by lower cluster number). The score is the

@@ -179,7 +179,7 @@ public sealed partial class EmbeddedVectorStore
             var centroids = ClusterIndex.Train(sample, kept, dimensions, clusters, _options.IvfIterations, IndexSeed, cancellationToken);
 
             // Assign every pin, a chunk of copied vectors at a time, and write its 4-bit code for the list.
-            var width = dimensions % QuantizedVectors.NibbleGroup == 0 ? dimensions / 2 : 0;
+            var width = QuantizedVectors.NibbleBytes(dimensions);
             var codes = new byte[(long)count * width];
             var codeScales = new float[count];
             var assigned = new int[count];

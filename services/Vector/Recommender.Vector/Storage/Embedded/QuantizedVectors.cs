@@ -24,7 +24,7 @@ internal sealed class QuantizedVectors(int dimensions)
 
     /// <summary>Dimensions per 32 packed bytes of a 4-bit row: byte b of a group holds dimension b in its low nibble and
     /// dimension 32 + b in its high one, so one load and two masks give two 32-byte operands in query order.</summary>
-    internal const int NibbleGroup = 64;
+    private const int NibbleGroup = 64;
 
     private sbyte[][] _blocks = [];
     private sbyte[][] _columns = [];
@@ -34,7 +34,11 @@ internal sealed class QuantizedVectors(int dimensions)
     private int[] _sums = [];
 
     /// <summary>Whether the vectors also have 4-bit codes (<see cref="ScoreNibbleRows"/>): dimensions in groups of 64.</summary>
-    public bool HasNibbles { get; } = dimensions % NibbleGroup == 0;
+    public bool HasNibbles { get; } = NibbleBytes(dimensions) > 0;
+
+    /// <summary>Bytes of one packed 4-bit code of a vector of <paramref name="dimensions"/>: half of them, or 0 when they
+    /// do not split into groups of 64 (no codes).</summary>
+    public static int NibbleBytes(int dimensions) => dimensions % NibbleGroup == 0 ? dimensions / 2 : 0;
 
     /// <summary>One 4-bit scale per slot (max |v| / 7), as <see cref="Scales"/> for the int8 copies.</summary>
     public float[] NibbleScales => _nibbleScales;
@@ -187,22 +191,12 @@ internal sealed class QuantizedVectors(int dimensions)
     /// shuffles and the loop has no per-row call.</summary>
     public void ScoreRows(int from, int to, PreparedQuery query, Span<int> scores)
     {
-        if (query.Unsigned is not { } unsigned || dimensions % 32 != 0)
-        {
-            for (var slot = from; slot < to; slot++)
-            {
-                scores[slot - from] = Dot(slot, query);
-            }
-
-            return;
-        }
-
         for (var start = from; start < to;)
         {
             var block = start >> BlockShift;
             var offset = start & (BlockSize - 1);
             var n = Math.Min(to - start, BlockSize - offset);
-            ScoreRowsVnni(unsigned, _blocks[block].AsSpan(offset * dimensions, n * dimensions), _sums.AsSpan(start, n), scores.Slice(start - from, n));
+            ScoreInt8Rows(query, _blocks[block].AsSpan(offset * dimensions, n * dimensions), _sums.AsSpan(start, n), scores.Slice(start - from, n));
             start += n;
         }
     }
@@ -244,33 +238,19 @@ internal sealed class QuantizedVectors(int dimensions)
     public void ScoreNibbleRows(int from, int to, PreparedQuery query, Span<int> scores)
     {
         var width = dimensions / 2;
-        var bias = 8 * query.Sum;
         for (var start = from; start < to;)
         {
             var block = start >> BlockShift;
             var offset = start & (BlockSize - 1);
             var n = Math.Min(to - start, BlockSize - offset);
-            var rows = _nibbles[block].AsSpan(offset * width, n * width);
-            var destination = scores.Slice(start - from, n);
-            if (AvxVnni.IsSupported)
-            {
-                ScoreNibbleRowsVnni(query.Signed, rows, bias, destination);
-            }
-            else
-            {
-                for (var r = 0; r < n; r++)
-                {
-                    destination[r] = NibbleDot(query.Signed, rows.Slice(r * width, width)) - bias;
-                }
-            }
-
+            ScoreNibbleCodes(query, _nibbles[block].AsSpan(offset * width, n * width), scores.Slice(start - from, n));
             start += n;
         }
     }
 
     /// <summary>Writes the dot product of the int8 query with each of the packed 4-bit codes in <paramref name="rows"/>
-    /// (consecutive, dimensions / 2 bytes each) into <paramref name="scores"/>, as <see cref="ScoreNibbleRows"/> does for
-    /// the segment's own codes (the clustered index keeps copies in its lists).</summary>
+    /// (consecutive, dimensions / 2 bytes each) into <paramref name="scores"/>: the kernel of <see cref="ScoreNibbleRows"/>,
+    /// also used on the copies the clustered index keeps in its lists.</summary>
     public static void ScoreNibbleCodes(PreparedQuery query, ReadOnlySpan<byte> rows, Span<int> scores)
     {
         var width = query.Signed.Length / 2;
@@ -288,7 +268,8 @@ internal sealed class QuantizedVectors(int dimensions)
     }
 
     /// <summary>Writes the int8 dot product of the query with each int8 row of <paramref name="rows"/> (consecutive,
-    /// dimensions bytes each; <paramref name="sums"/> holds each row's sum) into <paramref name="scores"/>.</summary>
+    /// dimensions bytes each; <paramref name="sums"/> holds each row's sum) into <paramref name="scores"/>: the kernel of
+    /// <see cref="ScoreRows"/>, also used on the clustered index's int8 means.</summary>
     public static void ScoreInt8Rows(PreparedQuery query, ReadOnlySpan<sbyte> rows, ReadOnlySpan<int> sums, Span<int> scores)
     {
         var width = query.Signed.Length;
