@@ -153,6 +153,30 @@ public sealed class QuantizedScanTests
         Assert.True(recall / queries.Length >= 0.95, $"recall@10 {recall / queries.Length}");
     }
 
+    [Fact]
+    public void DenseTop_AllZeroQueryOnPinsArrivedOutOfIdOrder_ReturnsTheFirstPinsByIdWithScoreZero()
+    {
+        // A text of stop words embeds to the zero vector: every pin ties at 0. The answer must not depend on the order
+        // the pins arrived in (slots), only on their ids, with or without a filter.
+        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50 };
+        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
+        var order = Enumerable.Range(0, 600).OrderBy(i => (i * 7919) % 600).ToList();
+        foreach (var i in order)
+        {
+            segment.Upsert(Pin(Acme, i));
+        }
+
+        Assert.True(segment.Quantized);
+        var ids = Enumerable.Range(0, 600).Select(i => Pin(Acme, i).Pin.Id).Order(StringComparer.Ordinal).ToList();
+        var hits = segment.DenseTop(new float[Dimensions], null, 20);
+        Assert.Equal(ids.Take(20), hits.Select(h => h.Entry.Point.Pin.Id));
+        Assert.All(hits, h => Assert.Equal(0f, h.Score));
+
+        var selection = segment.Select(null, ids.Where((_, i) => i % 2 == 0).ToList());
+        var filtered = segment.DenseTop(new float[Dimensions], selection, 20);
+        Assert.Equal(ids.Where((_, i) => i % 2 == 1).Take(20), filtered.Select(h => h.Entry.Point.Pin.Id));
+    }
+
     /// <summary>The default shortlist on real products with the default embedder: the committed Icecat sample embedded
     /// by the shipped catalog embedder, a quantised segment (thresholds lowered so 3,000 pins use the int8 scan), and
     /// product-type queries made from the sample's titles. The int8 shortlist with exact rescoring must find the exact

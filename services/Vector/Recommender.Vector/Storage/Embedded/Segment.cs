@@ -273,6 +273,11 @@ internal sealed partial class Segment
 
     private List<(Entry Entry, float Score)> DenseTopCore(float[] query, Selection? selection, int limit)
     {
+        if (TensorPrimitives.MaxMagnitude(query) == 0)
+        {
+            return ZeroQueryTop(selection, limit);
+        }
+
         var count = selection?.Count ?? _entries.Count;
         if (_quantized is not null && count > _options.ExactScanLimit)
         {
@@ -280,6 +285,24 @@ internal sealed partial class Segment
         }
 
         return ExactTop(query, selection, limit);
+    }
+
+    /// <summary>An all-zero query (a text of stop words only) scores 0 against every pin, so the answer is the first
+    /// <paramref name="limit"/> selected pins by id, as the exact scan orders that tie, without reading a vector. (The
+    /// quantised scan broke the tie by slot, which follows arrival order: a catalog ingested in parallel answered it
+    /// differently from run to run.)</summary>
+    private List<(Entry Entry, float Score)> ZeroQueryTop(Selection? selection, int limit)
+    {
+        var top = new TopK(limit);
+        for (var slot = 0; slot < _entries.Count; slot++)
+        {
+            if (_entries[slot] is { } entry && (selection is null || selection.Contains(slot)))
+            {
+                top.Offer(entry, 0f);
+            }
+        }
+
+        return top.Drain();
     }
 
     /// <summary>Exact top <paramref name="limit"/>: every selected vector is scored (SIMD dot products, split over
