@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Recommender.Contracts;
@@ -14,11 +15,13 @@ namespace Recommender.LoadTests;
 /// catalog. Two in-memory stores hold the same pins: one always exact, one with the default int8 shortlist and clustered
 /// index (IVF, built before measuring). For N queries of the mix (embedded as the service embeds them), recall@K =
 /// |approx top K ∩ exact top K| / K for the dense branch alone and for the fused hybrid list (also with a category and
-/// a price filter): first with the index off (the int8 scan of every pin), then at several probe budgets
-/// (<see cref="EmbeddedStoreOptions.IvfProbeFraction"/>, <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/>).</summary>
+/// a price filter): first with the index off (the int8 scan of every pin), then walking it at several probe budgets
+/// (<see cref="EmbeddedStoreOptions.IvfProbeFraction"/>, <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/>),
+/// then as shipped: the index calibrated on the first searches (<see cref="EmbeddedStoreOptions.IvfTargetRecall"/>,
+/// its log line printed), which decides whether the rest walk it or scan.</summary>
 public static class RecallCheck
 {
-    /// <summary>The index threshold measured (the index is off by default; the catalogs here are all above this).</summary>
+    /// <summary>The index threshold measured (the default; the catalogs here are all above it).</summary>
     private const int Enabled = 20_000;
 
     public static async Task RunAsync(IEmbeddingGenerator<string, Embedding<float>> generator, List<PinData> catalog, List<string> queries, int n, int k)
@@ -86,6 +89,10 @@ public static class RecallCheck
         }
 
         var defaults = new EmbeddedStoreOptions();
+
+        // The calibration's log line (which probe fraction it chose, or that it keeps the scan).
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information)
+            .AddFilter((category, _) => category == typeof(EmbeddedVectorStore).FullName));
         Console.WriteLine($"recall@{k} of the approximate dense search vs exact scans, {asked.Count} queries, {catalog.Count:N0} pins (defaults: RescoreFactor {defaults.RescoreFactor}, ExactScanLimit {defaults.ExactScanLimit}, IvfThreshold {defaults.IvfThreshold}, IvfClusters {defaults.IvfClusters} (0 = 8 sqrt n), IvfProbeFraction {defaults.IvfProbeFraction}, IvfMinProbeShortlists {defaults.IvfMinProbeShortlists}); exact search {Ms(exactTicks, asked.Count):F2} ms; mean (min):");
 
         // RECOMMENDER_RECALL_IVF_CLUSTERS=a,b,...: also measure other cluster counts (0 = the default).
@@ -99,8 +106,9 @@ public static class RecallCheck
 
         foreach (var clusters in clusterCounts)
         {
-            var approxOptions = new EmbeddedStoreOptions { DataPath = "", IvfClusters = clusters, IvfThreshold = Enabled };
-            using var approx = Open(approxOptions);
+            // Target 0: every search walks the index, unmeasured, at the budget of the row.
+            var approxOptions = new EmbeddedStoreOptions { DataPath = "", IvfClusters = clusters, IvfThreshold = Enabled, IvfTargetRecall = 0 };
+            using var approx = Open(approxOptions, clusters == clusterCounts[0] ? logs : null);
             foreach (var batch in points.Chunk(1_000))
             {
                 await approx.UpsertAsync(batch, CancellationToken.None);
@@ -110,11 +118,19 @@ public static class RecallCheck
             await approx.WaitForIndexesAsync(CancellationToken.None);
             Console.WriteLine($"IvfClusters {clusters} (0 = 8 sqrt n): index built in {built.Elapsed.TotalSeconds:F1} s");
             Console.WriteLine("  IVF probe (fraction, shortlists)   dense            hybrid           hybrid+category  hybrid+price");
-            foreach (var (fraction, shortlists) in clusters == clusterCounts[0] ? settings : settings.Skip(1))
+            var rows = (clusters == clusterCounts[0] ? settings : settings.Skip(1)).Select(s => (s.Fraction, s.Shortlists, Calibrated: false)).ToList();
+            if (clusters == clusterCounts[0])
+            {
+                // As shipped: the first searches scan and calibrate the index, the rest follow what it measured.
+                rows.Add((defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists, true));
+            }
+
+            foreach (var (fraction, shortlists, calibrated) in rows)
             {
                 // Fraction 0: the index off (the int8 scan of every pin, as before the index).
                 approxOptions.IvfThreshold = fraction == 0 ? 0 : Enabled;
                 (approxOptions.IvfProbeFraction, approxOptions.IvfMinProbeShortlists) = fraction == 0 ? (defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists) : (fraction, shortlists);
+                approxOptions.IvfTargetRecall = calibrated ? defaults.IvfTargetRecall : 0;
                 var sums = new double[4];
                 var approxTicks = 0L;
                 var mins = new[] { 1.0, 1.0, 1.0, 1.0 };
@@ -137,7 +153,8 @@ public static class RecallCheck
                     }
                 }
 
-                var label = fraction == 0 ? "off (int8 scan)" : $"{fraction:F2}, {shortlists}" + (fraction == defaults.IvfProbeFraction && shortlists == defaults.IvfMinProbeShortlists ? " (default)" : "");
+                var label = calibrated ? $"calibrated, target {defaults.IvfTargetRecall:F2}"
+                    : fraction == 0 ? "off (int8 scan)" : $"{fraction:F2}, {shortlists}" + (fraction == defaults.IvfProbeFraction && shortlists == defaults.IvfMinProbeShortlists ? " (default)" : "");
                 Console.WriteLine($"  {label,-32}   " + string.Join("  ", sums.Select((x, v) => $"{x / asked.Count:F4} ({mins[v]:F3})"))
                     + $"   search ms {Ms(approxTicks, asked.Count):F2}");
             }
@@ -153,6 +170,7 @@ public static class RecallCheck
         return exact.Count == 0 ? 1 : approx.Count(h => truth.Contains(h.Point.Pin.Id)) / (double)Math.Min(k, exact.Count);
     }
 
-    private static EmbeddedVectorStore Open(EmbeddedStoreOptions options) =>
-        new(Options.Create(options), Options.Create(new VectorSearchOptions()), new HostingEnvironment(), NullLogger<EmbeddedVectorStore>.Instance);
+    private static EmbeddedVectorStore Open(EmbeddedStoreOptions options, ILoggerFactory? logs = null) =>
+        new(Options.Create(options), Options.Create(new VectorSearchOptions()), new HostingEnvironment(),
+            logs?.CreateLogger<EmbeddedVectorStore>() ?? NullLogger<EmbeddedVectorStore>.Instance);
 }

@@ -336,11 +336,129 @@ public sealed class ClusterIndexTests
         Assert.Equal(0, segment.ClusteredSearches);
     }
 
+    [Fact]
+    public async Task Search_FirstSearchesScanAndCalibrate_ThenWalkAtTheMeasuredFraction()
+    {
+        var options = Options();
+        (options.IvfTargetRecall, options.IvfCalibrationQueries) = (0.9, 8);
+        using var store = Open(options);
+        using var unmeasured = Open(Options());
+        await UpsertAsync(store, Points);
+        await UpsertAsync(unmeasured, Points);
+        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        await unmeasured.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        var segment = store.SegmentOf(Tenant)!;
+        var queries = Queries();
+
+        // Filtered searches are not samples; the first 7 unfiltered ones are, and scan.
+        var brand = Points[0].Pin.Brand.Trim().ToLowerInvariant();
+        var filter = new VectorFilter([new KeywordCondition(FilterFields.Brand, [brand])], [], []);
+        foreach (var text in queries.Take(5))
+        {
+            await store.SearchAsync(Query(text, 20, filter), TestContext.Current.CancellationToken);
+        }
+
+        foreach (var text in queries.Take(7))
+        {
+            await store.SearchAsync(Query(text, 20), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Null(segment.Calibration);
+
+        // The 8th completes the samples: it calibrates (then scans); the walk at the configured fraction keeps ~0.98 of
+        // the scan's top 20 here, over the target, so the searches after it walk at that fraction.
+        await store.SearchAsync(Query(queries[7], 20), TestContext.Current.CancellationToken);
+        var calibration = segment.Calibration;
+        Assert.NotNull(calibration);
+        Assert.Equal(0, segment.ClusteredSearches);
+        Assert.True(calibration.Walks);
+        Assert.Equal(8, calibration.Queries);
+        Assert.Equal(options.IvfProbeFraction, calibration.Fraction);
+        var (fraction, recall) = Assert.Single(calibration.Measured);
+        Assert.Equal(options.IvfProbeFraction, fraction);
+        Assert.InRange(recall, 0.9, 1.0);
+
+        foreach (var text in queries.Skip(8))
+        {
+            var walked = await store.SearchAsync(Query(text, 20), TestContext.Current.CancellationToken);
+            var expected = await unmeasured.SearchAsync(Query(text, 20), TestContext.Current.CancellationToken);
+            Assert.Equal(expected.Select(h => (h.Point.Pin.Id, h.Score)), walked.Select(h => (h.Point.Pin.Id, h.Score)));
+        }
+
+        Assert.Equal(queries.Count - 8, segment.ClusteredSearches);
+    }
+
+    [Fact]
+    public async Task Search_WalkMissesTheTargetAtEveryFraction_KeepsScanning()
+    {
+        // A budget of 5-20% of the pins does not keep every hit of the scan: at a target of 1.0 the calibration tries the
+        // configured fraction, twice and four times it, and keeps the scan; searches answer as the index-less store does.
+        var options = Options();
+        (options.IvfTargetRecall, options.IvfCalibrationQueries, options.IvfProbeFraction, options.IvfMinProbeShortlists) = (1.0, 8, 0.05, 1);
+        using var store = Open(options);
+        var off = Options();
+        off.IvfThreshold = 0;
+        using var scan = Open(off);
+        await UpsertAsync(store, Points);
+        await UpsertAsync(scan, Points);
+        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        var segment = store.SegmentOf(Tenant)!;
+
+        foreach (var text in Queries().Take(30))
+        {
+            var found = await store.SearchAsync(Query(text, 20), TestContext.Current.CancellationToken);
+            var expected = await scan.SearchAsync(Query(text, 20), TestContext.Current.CancellationToken);
+            Assert.Equal(expected.Select(h => (h.Point.Pin.Id, h.Score)), found.Select(h => (h.Point.Pin.Id, h.Score)));
+        }
+
+        var calibration = segment.Calibration;
+        Assert.NotNull(calibration);
+        Assert.False(calibration.Walks);
+        Assert.Equal([0.05, 0.1, 0.2], calibration.Measured.Select(m => Math.Round(m.Fraction, 6)));
+        Assert.All(calibration.Measured, m => Assert.InRange(m.Recall, 0.0, 0.9999));
+        Assert.True(calibration.Measured[2].Recall > calibration.Measured[0].Recall, string.Join(", ", calibration.Measured));
+        Assert.Equal(0, segment.ClusteredSearches);
+    }
+
+    [Fact]
+    public async Task Search_IndexRebuilt_CalibratesTheNewIndexAgain()
+    {
+        var options = Options();
+        (options.IvfTargetRecall, options.IvfCalibrationQueries) = (0.9, 4);
+        using var store = Open(options);
+        await UpsertAsync(store, Points.Take(1_400).ToList());
+        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        var segment = store.SegmentOf(Tenant)!;
+        var first = segment.Index!;
+        foreach (var text in Queries().Take(4))
+        {
+            await store.SearchAsync(Query(text, 20), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Same(first, segment.Calibration?.Index);
+
+        // Twice the pins: a new index replaces it, and searches scan until it is calibrated in turn.
+        await UpsertAsync(store, Points.Skip(1_400).ToList());
+        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        Assert.NotSame(first, segment.Index);
+        Assert.Null(segment.Calibration);
+        var walked = segment.ClusteredSearches;
+        foreach (var text in Queries().Skip(4).Take(4))
+        {
+            await store.SearchAsync(Query(text, 20), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(walked, segment.ClusteredSearches);
+        Assert.Same(segment.Index, segment.Calibration?.Index);
+        await store.SearchAsync(Query(Queries()[9], 20), TestContext.Current.CancellationToken);
+        Assert.Equal(walked + 1, segment.ClusteredSearches);
+    }
+
     [Theory]
     [InlineData(20_000, 20_000, 0.1, true)]
     [InlineData(0, 0, 0.1, true)]
-    [InlineData(20_000, 0, 0.1, false)]
-    [InlineData(10_000, 20_000, 0.1, false)]
+    [InlineData(20_000, 0, 0.1, true)]
+    [InlineData(10_000, 20_000, 0.1, true)]
     [InlineData(20_000, 20_000, 0.0, false)]
     [InlineData(20_000, 20_000, 1.5, false)]
     public void Options_ValidatedAtStart(int ivfThreshold, int quantizeThreshold, double probeFraction, bool valid)
@@ -374,8 +492,12 @@ public sealed class ClusterIndexTests
 
     /// <summary>Thresholds lowered for the 3,000-pin sample: int8 copies from 100 pins, the index from 1,000, exact
     /// below 50 selected pins; the budget floor is 2 shortlists (the default 8 would be more than half the sample at the
-    /// search's prefetch of 100, and the search would scan every pin); probe fraction and clusters as shipped.</summary>
-    private static EmbeddedStoreOptions Options() => new() { DataPath = "", QuantizeThreshold = 100, ExactScanLimit = 50, IvfThreshold = 1_000, IvfMinProbeShortlists = 2 };
+    /// search's prefetch of 100, and the search would scan every pin); probe fraction and clusters as shipped. Searches
+    /// walk the index unmeasured (target recall 0) unless a test turns the calibration on.</summary>
+    private static EmbeddedStoreOptions Options() => new()
+    {
+        DataPath = "", QuantizeThreshold = 100, ExactScanLimit = 50, IvfThreshold = 1_000, IvfMinProbeShortlists = 2, IvfTargetRecall = 0,
+    };
 
     private static EmbeddedVectorStore Open(EmbeddedStoreOptions options) =>
         new(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(new VectorSearchOptions()),

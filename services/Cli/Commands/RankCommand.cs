@@ -133,8 +133,21 @@ public static class RankCommand
             await Progress().StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("Search", maxValue: queries.Count);
+
+                // One at a time until the vector store's clustered index is calibrated (its first unfiltered searches
+                // decide whether later ones walk it or scan): the same queries calibrate it whatever the timing, so a
+                // run is reproducible. Then in parallel.
+                var next = 0;
+                for (; next < queries.Count && !host.VectorIndexesCalibrated; next++)
+                {
+                    var (lines, version) = await SearchAsync(host, queries[next], args.Top, failed, cancellationToken);
+                    results[next] = lines;
+                    modelVersion ??= version;
+                    task.Increment(1);
+                }
+
                 await Parallel.ForEachAsync(
-                    Enumerable.Range(0, queries.Count),
+                    Enumerable.Range(next, queries.Count - next),
                     new ParallelOptions { MaxDegreeOfParallelism = args.Parallelism, CancellationToken = cancellationToken },
                     async (i, ct) =>
                     {

@@ -119,6 +119,9 @@ public sealed class InProcessSearchHost : IAsyncDisposable
     public Task WaitForVectorIndexesAsync(CancellationToken cancellationToken) =>
         _app.Services.WaitForVectorIndexesAsync(cancellationToken);
 
+    /// <summary>Whether the vector store's clustered indexes are calibrated (see docs/vector.md).</summary>
+    public bool VectorIndexesCalibrated => _app.Services.VectorIndexesCalibrated();
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();

@@ -62,6 +62,11 @@ public static class VectorServiceExtensions
     public static Task WaitForVectorIndexesAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
         services.GetService<EmbeddedVectorStore>()?.WaitForIndexesAsync(cancellationToken) ?? Task.CompletedTask;
 
+    /// <summary>Whether the embedded store's clustered indexes are calibrated (<see cref="EmbeddedVectorStore.IndexesCalibrated"/>);
+    /// true with another backend.</summary>
+    public static bool VectorIndexesCalibrated(this IServiceProvider services) =>
+        services.GetService<EmbeddedVectorStore>()?.IndexesCalibrated ?? true;
+
     /// <summary>
     /// For hosts that run Vector and Ranking in one process (services/Embedded, the CLI's rank host, the load client):
     /// the <see cref="VectorService.VectorServiceClient"/> that Ranking injects calls this process's

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Recommender.Vector.Storage.Embedded;
 
 /// <summary>Section "Vector:Embedded".</summary>
-public sealed class EmbeddedStoreOptions : IValidatableObject
+public sealed class EmbeddedStoreOptions
 {
     public const string Section = "Vector:Embedded";
 
@@ -37,11 +37,24 @@ public sealed class EmbeddedStoreOptions : IValidatableObject
     /// <summary>A quantised segment with at least this many live pins gets a clustered index (IVF: k-means centroids,
     /// each pin listed under its nearest), built in the background; until it is ready searches use the int8 scan of
     /// every pin. A dense search through it scores only the pins of the clusters nearest the query (approximate, recall
-    /// measured in docs/vector.md). 0 (the default) turns the index off: it keeps recall@200 at 0.986-0.999 on the
-    /// load catalog but only 0.68-0.83 on Home Depot's one-word queries, so it is opt-in (20,000 is a good value).
-    /// Must be at least <see cref="QuantizeThreshold"/>.</summary>
+    /// measured in docs/vector.md). Whether searches walk the index at all is measured per catalog first
+    /// (<see cref="IvfTargetRecall"/>): it keeps recall@200 at 0.986-0.999 on the load catalog but only 0.68-0.83 on
+    /// Home Depot's one-word queries, where the calibration keeps the scan. 0 turns the index off. The index needs the
+    /// int8 copies: a segment gets one from the larger of this and <see cref="QuantizeThreshold"/> (none when that is 0).</summary>
     [Range(0, int.MaxValue)]
-    public int IvfThreshold { get; set; }
+    public int IvfThreshold { get; set; } = 20_000;
+
+    /// <summary>Searches walk a new index only once it is measured to find this share of what the scan finds: the
+    /// first <see cref="IvfCalibrationQueries"/> unfiltered dense searches after an index is installed scan as before and
+    /// are kept; then each is run through the walk at <see cref="IvfProbeFraction"/>, twice and four times it, and
+    /// searches use the smallest fraction whose mean recall of the scan's top hits reaches this, or keep scanning when
+    /// none does (logged either way). Deterministic for the same searches in the same order. 0 walks at once, unmeasured.</summary>
+    [Range(0.0, 1.0)]
+    public double IvfTargetRecall { get; set; } = 0.95;
+
+    /// <summary>Searches the calibration of a new index measures (<see cref="IvfTargetRecall"/>).</summary>
+    [Range(1, 10_000)]
+    public int IvfCalibrationQueries { get; set; } = 64;
 
     /// <summary>Probe budget of a clustered search: clusters are visited best first until at least this fraction of the
     /// selected pins (those passing the filter) was scored.</summary>
@@ -70,14 +83,4 @@ public sealed class EmbeddedStoreOptions : IValidatableObject
     /// from (pins added since are assigned to their nearest centroid as they come).</summary>
     [Range(1.1, 1_000.0)]
     public double IvfRebuildGrowth { get; set; } = 2.0;
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (IvfThreshold > 0 && (QuantizeThreshold == 0 || QuantizeThreshold > IvfThreshold))
-        {
-            yield return new ValidationResult(
-                "Vector:Embedded:IvfThreshold needs the int8 copies: set QuantizeThreshold between 1 and IvfThreshold, or IvfThreshold to 0.",
-                [nameof(IvfThreshold), nameof(QuantizeThreshold)]);
-        }
-    }
 }

@@ -19,6 +19,25 @@ public sealed partial class EmbeddedVectorStore
     private readonly Dictionary<Segment, (int Count, long Changes)> _failedBuilds = new(ReferenceEqualityComparer.Instance);
     private readonly CancellationTokenSource _disposing = new();
 
+    /// <summary>Whether every installed clustered index has settled how searches use it: calibrated, or walked
+    /// unmeasured (<see cref="EmbeddedStoreOptions.IvfTargetRecall"/> 0). A host that must be reproducible (the CLI's
+    /// <c>rank</c>) runs its searches one at a time until this holds, so the same searches calibrate the same way.</summary>
+    public bool IndexesCalibrated
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _options.IvfTargetRecall <= 0 || _segments.Values.All(s => s.Index is null || !s.IndexEligible || s.Calibration is not null);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
     /// <summary>
     /// Returns once every segment that qualifies for a clustered index (<see cref="EmbeddedStoreOptions.IvfThreshold"/>)
     /// has one built from its current contents, building or rebuilding it now if needed. For hosts that load a catalog
@@ -297,6 +316,27 @@ public sealed partial class EmbeddedVectorStore
 
         _disposing.Dispose();
     }
+
+    private void LogCalibrated(string tenant, IndexCalibration calibration)
+    {
+        var measured = string.Join(", ", calibration.Measured.Select(m => FormattableString.Invariant($"{m.Recall:F3} at {m.Fraction:0.###}")));
+        if (calibration.Walks)
+        {
+            LogIndexWalked(_logger, tenant, calibration.Queries, measured, calibration.Target, calibration.Fraction);
+        }
+        else
+        {
+            LogIndexScanned(_logger, tenant, calibration.Queries, measured, calibration.Target);
+        }
+    }
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information,
+        Message = "Clustered index of tenant {Tenant} calibrated on {Queries} searches: recall of the scan's hits {Measured} (probe fraction), target {Target}; searches walk it at {Fraction}")]
+    private static partial void LogIndexWalked(ILogger logger, string tenant, int queries, string measured, double target, double fraction);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information,
+        Message = "Clustered index of tenant {Tenant} calibrated on {Queries} searches: recall of the scan's hits {Measured} (probe fraction), under the target {Target}; searches keep scanning every pin")]
+    private static partial void LogIndexScanned(ILogger logger, string tenant, int queries, string measured, double target);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information,
         Message = "Clustered index of tenant {Tenant} built: {Pins} pins in {Clusters} clusters, trained on {Sample} in {Ms:F0} ms")]

@@ -314,7 +314,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         if (!_segments.TryGetValue(tenant, out var segment))
         {
-            segment = new Segment(_dimensions, _keywords, _terms, _options);
+            segment = new Segment(_dimensions, _keywords, _terms, _options, c => LogCalibrated(tenant, c));
             _segments[tenant] = segment;
         }
 

@@ -15,8 +15,9 @@ internal sealed partial class Segment
     /// of the selected pins, and at least <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/> shortlists. Only
     /// selected slots count, so a selective filter visits more clusters. From there on it is the scan's coarse path:
     /// the best <see cref="EmbeddedStoreOptions.CoarseFactor"/> shortlists by 4-bit score are rescored with their int8
-    /// rows, and the shortlist with the float vectors. Falls back to <see cref="QuantizedTop"/> when the budget is half
-    /// the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8 dimensions
+    /// rows, and the shortlist with the float vectors. Falls back to <see cref="QuantizedTop"/> until the index is
+    /// calibrated or when its calibration found the walk missing too much (<see cref="WalkFraction"/>), when the budget
+    /// is half the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8 dimensions
     /// (hashing-embedder queries: the column scan reads less than the clusters' codes would), for an all-zero query (a
     /// text of stop words only: every pin ties, and the scan keeps the tie order by pin id), and when the index keeps
     /// no codes (dimensions not a multiple of 64).
@@ -24,15 +25,34 @@ internal sealed partial class Segment
     private List<(Entry Entry, float Score)> ClusteredTop(ClusterIndex index, float[] query, Selection? selection, int limit)
     {
         var q = new PreparedQuery(query);
-        var selected = selection?.Count ?? Count;
-        var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
-        var budget = Math.Max((long)Math.Ceiling(selected * _options.IvfProbeFraction), (long)shortlist * _options.IvfMinProbeShortlists);
-        if (index.CodeWidth == 0 || q.NonZeroDimensions.Length == 0 || QuantizedVectors.PrefersColumns(q) || budget * 2 > selected)
+        if (index.CodeWidth == 0 || q.NonZeroDimensions.Length == 0 || QuantizedVectors.PrefersColumns(q))
         {
             return QuantizedTop(query, selection, limit, q);
         }
 
-        Interlocked.Increment(ref _clusteredSearches);
+        // Until the index is calibrated (and on a catalog where the walk misses too much), the scan answers.
+        var fraction = WalkFraction(index, query, selection, limit);
+        if (fraction > 0 && Walk(index, q, query, selection, limit, fraction) is { } walked)
+        {
+            Interlocked.Increment(ref _clusteredSearches);
+            return walked;
+        }
+
+        return QuantizedTop(query, selection, limit, q);
+    }
+
+    /// <summary>The walk of <see cref="ClusteredTop"/> with a probe budget of <paramref name="fraction"/> of the selected
+    /// pins, or null when that budget is half the selection or more (a sequential scan is then cheaper).</summary>
+    private List<(Entry Entry, float Score)>? Walk(ClusterIndex index, PreparedQuery q, float[] query, Selection? selection, int limit, double fraction)
+    {
+        var selected = selection?.Count ?? Count;
+        var shortlist = Math.Min(selected, Math.Max(limit * _options.RescoreFactor, limit + 64));
+        var budget = Math.Max((long)Math.Ceiling(selected * fraction), (long)shortlist * _options.IvfMinProbeShortlists);
+        if (budget * 2 > selected)
+        {
+            return null;
+        }
+
         var (width, clusters) = (index.CodeWidth, index.Clusters);
         var (slots, codes, codeScales) = (index.Slots, index.Codes, index.Scales);
         var keys = ArrayPool<ulong>.Shared.Rent(clusters);

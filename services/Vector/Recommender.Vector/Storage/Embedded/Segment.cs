@@ -45,8 +45,11 @@ internal sealed partial class Segment
     /// <summary>Dense scans running now, over all segments (see <see cref="Partitions"/>).</summary>
     private static int s_activeScans;
 
-    public Segment(int dimensions, KeywordTable keywords, TermStats terms, EmbeddedStoreOptions options)
+    /// <param name="calibrated">Told each calibration of the clustered index (<see cref="Calibration"/>), on the search
+    /// thread that ran it.</param>
+    public Segment(int dimensions, KeywordTable keywords, TermStats terms, EmbeddedStoreOptions options, Action<IndexCalibration>? calibrated = null)
     {
+        _calibrated = calibrated;
         _dimensions = dimensions;
         _keywords = keywords;
         _terms = terms;
