@@ -39,7 +39,7 @@ public sealed class EmbeddedStoreOptions
     /// every pin. A dense search through it scores only the pins of the clusters nearest the query (approximate, recall
     /// measured in docs/vector.md). Whether searches walk the index at all is measured per catalog first
     /// (<see cref="IvfTargetRecall"/>): it keeps recall@200 at 0.986-0.999 on the load catalog but only 0.68-0.83 on
-    /// Home Depot's one-word queries, where the calibration keeps the scan. 0 turns the index off. The index needs the
+    /// Home Depot with one-word queries, where the calibration keeps the scan. 0 turns the index off. The index needs the
     /// int8 copies: a segment gets one from the larger of this and <see cref="QuantizeThreshold"/> (none when that is 0).</summary>
     [Range(0, int.MaxValue)]
     public int IvfThreshold { get; set; } = 20_000;
