@@ -14,24 +14,34 @@ namespace Recommender.Vector.Benchmarks;
 /// The embedded store's dense branch (<see cref="Segment.DenseTop"/>) at the load client's scale: the load catalog
 /// (55,000 pins) embedded by the default embedder, the load client's query mix (2,000 queries, seed 7) parsed and
 /// embedded as Ranking does, each with its intent's filter, limit 200 (Ranking's candidate count). The default store
-/// options (int8 shortlist, float rescoring). One operation = the whole mix; the per-query cost is the mean / 2,000.
+/// options, in an in-memory store as the service runs it: the clustered index built and calibrated by the mix's first
+/// searches during the warm-up (on this catalog it walks), the 4-bit / int8 / float passes after it; with
+/// <see cref="Scan"/> the index is off (the scan of every pin). One operation = the whole mix; the per-query cost is
+/// the mean / 2,000.
 /// </summary>
 [MemoryDiagnoser]
 public class DenseBenchmarks
 {
     private const int QueryCount = 2_000;
     private const int Limit = 200;
+    private EmbeddedVectorStore? _store;
     private Segment _segment = null!;
     private (float[] Dense, CompiledFilter? Filter)[] _queries = [];
 
     [Params(55_000)]
     public int Pins { get; set; }
 
+    [Params(false, true)]
+    public bool Scan { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        (_segment, _queries) = Build(Pins);
+        (_store, _segment, _queries) = Build(Pins, Scan);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _store?.Dispose();
 
     [Benchmark(OperationsPerInvoke = QueryCount)]
     public int DenseMix()
@@ -46,11 +56,16 @@ public class DenseBenchmarks
         return hits;
     }
 
-    /// <summary>`--dense-cpu`: the mix <paramref name="rounds"/> times after a warm-up; the process CPU time per query of
-    /// each round (median and best).</summary>
-    public static void RunCpu(int rounds)
+    /// <summary>`--dense-cpu` (`--dense-scan-cpu`: index off): the mix <paramref name="rounds"/> times after a warm-up;
+    /// the process CPU time per query of each round (median and best).</summary>
+    public static void RunCpu(int rounds) => RunCpu(rounds, scan: false);
+
+    public static void RunScanCpu(int rounds) => RunCpu(rounds, scan: true);
+
+    private static void RunCpu(int rounds, bool scan)
     {
-        var (segment, queries) = Build(55_000);
+        var (store, segment, queries) = Build(55_000, scan);
+        using var _ = store;
         Console.WriteLine($"{queries.Length} queries; filtered {queries.Count(q => q.Filter is not null)}");
         var bench = new DenseBenchmarks { _segment = segment, _queries = queries };
         for (var i = 0; i < 3; i++)
@@ -67,17 +82,27 @@ public class DenseBenchmarks
         }
 
         perQuery.Sort();
+        var calibration = segment.Calibration;
+        Console.WriteLine(calibration is null ? "index: none (scan)" : $"index: {segment.Index!.Clusters} clusters, calibrated: {string.Join(", ", calibration.Measured)}, walks at {calibration.Fraction}");
         Console.WriteLine($"DenseMix CPU per query: median {perQuery[perQuery.Count / 2]:F1} us, min {perQuery[0]:F1} us ({rounds} rounds; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
     }
 
-    /// <summary>The segment (default options) and the parsed, embedded query mix, as the load client builds and sends them.</summary>
-    internal static (Segment Segment, (float[] Dense, CompiledFilter? Filter)[] Queries) Build(int pins)
+    /// <summary>An in-memory store with the default options (<paramref name="scan"/>: the index off) holding the load
+    /// catalog, its index built and then calibrated by the mix's first searches, its segment, and the parsed, embedded
+    /// query mix, as the load client builds and sends them.</summary>
+    internal static (EmbeddedVectorStore Store, Segment Segment, (float[] Dense, CompiledFilter? Filter)[] Queries) Build(int pins, bool scan)
     {
         const string tenant = "load";
         var catalog = Catalog.Build([], pins, tenant);
         var embedder = LocalEmbedderLoader.Load(new EmbeddingOptions(), NullLogger.Instance);
-        var keywords = new KeywordTable();
-        var segment = new Segment(embedder.Dimensions, keywords, new TermStats(), new EmbeddedStoreOptions());
+        var options = new EmbeddedStoreOptions { DataPath = "" };
+        if (scan)
+        {
+            options.IvfThreshold = 0;
+        }
+
+        var store = new EmbeddedVectorStore(Microsoft.Extensions.Options.Options.Create(options),
+            Microsoft.Extensions.Options.Options.Create(new VectorSearchOptions()), new BenchmarkHost(), NullLogger<EmbeddedVectorStore>.Instance);
         float[] Embed(string text)
         {
             var vector = new float[embedder.Dimensions];
@@ -85,10 +110,15 @@ public class DenseBenchmarks
             return vector;
         }
 
-        foreach (var pin in catalog)
+        foreach (var chunk in catalog.Chunk(1_000))
         {
-            segment.Upsert(new Storage.StoredPoint(pin, Embed(PinText.Of(pin)), SparseEncoder.EncodeDocument(TextTokenizer.Tokenize(PinText.Lexical(pin))), embedder.Version));
+            store.UpsertAsync([.. chunk.Select(pin => new Storage.StoredPoint(pin, Embed(PinText.Of(pin)),
+                SparseEncoder.EncodeDocument(TextTokenizer.Tokenize(PinText.Lexical(pin))), embedder.Version))], CancellationToken.None).GetAwaiter().GetResult();
         }
+
+        store.WaitForIndexesAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var segment = store.SegmentOf(tenant)!;
+        var keywords = store.Keywords;
 
         var intent = IntentModel.Build(catalog, new IntentOptions().CategoryThreshold, new IntentOptions().MaxClassifierRows);
         var vocabulary = intent.Parser.Vocabulary;
@@ -99,6 +129,24 @@ public class DenseBenchmarks
             var filter = SearchFilterBuilder.Build(null, parsed, vocabulary).ToFilter();
             return (Embed(text), CompiledFilter.Compile(filter, keywords));
         }).ToArray();
-        return (segment, queries);
+
+        // The calibration's samples: the mix's first unfiltered searches, as the service's first searches would be.
+        foreach (var (dense, filter) in queries.Where(q => q.Item2 is null).Take(options.IvfCalibrationQueries))
+        {
+            segment.DenseTop(dense, null, Limit);
+        }
+
+        return (store, segment, queries);
+    }
+
+    private sealed class BenchmarkHost : Microsoft.Extensions.Hosting.IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Benchmark";
+
+        public string ApplicationName { get; set; } = "Recommender.Vector.Benchmarks";
+
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
     }
 }

@@ -21,12 +21,13 @@ using SparseVector = Recommender.Embeddings.SparseVector;
 // query mix), FuseBenchmarks (the hybrid fusion alone, before and after SlotFusion), DenseBenchmarks (the dense branch
 // on the load catalog and query mix) under BenchmarkDotNet, in process, timed by the benchmark thread's CPU clock
 // (steady on a shared machine). `--sparse-cpu`, `--fuse-cpu`, `--dense-cpu` [rounds]: the same in a plain loop
-// (process CPU per query; a quick check, or a target for perf).
+// (process CPU per query; a quick check, or a target for perf); `--dense-scan-cpu`: the dense branch with the index off.
 var cpuLoops = new Dictionary<string, Action<int>>
 {
     ["--sparse-cpu"] = SparseBenchmarks.RunCpu,
     ["--fuse-cpu"] = FuseBenchmarks.RunCpu,
     ["--dense-cpu"] = DenseBenchmarks.RunCpu,
+    ["--dense-scan-cpu"] = DenseBenchmarks.RunScanCpu,
 };
 foreach (var (flag, run) in cpuLoops)
 {

@@ -11,7 +11,7 @@ import collections
 import sys
 
 PARTS = [
-    ('vector: dense branch', ['Segment::QuantizedTop', 'Segment::ClusteredTop', 'Segment::ExactTop']),
+    ('vector: dense branch', ['Segment::QuantizedTop', 'Segment::ClusteredTop', 'Segment::Walk', 'Segment::ExactTop', 'Segment::ZeroQueryTop']),
     ('vector: sparse branch', ['Segment::SparseTop']),
     ('vector: fusion', ['SlotFusion::Fuse']),
     ('vector: hits to the response message', ['VectorProtoMapping::ToResponse']),

@@ -74,6 +74,9 @@ public sealed partial class EmbeddedVectorStore
         }
     }
 
+    /// <summary>The store's keyword ids, to compile filters for a segment directly (benchmarks).</summary>
+    internal KeywordTable Keywords => _keywords;
+
     /// <summary>The tenant's segment (for tests and diagnostics; read it only while nothing writes).</summary>
     internal Segment? SegmentOf(string tenant)
     {
