@@ -73,6 +73,10 @@ public sealed class InProcessSearchHost : IAsyncDisposable
             ["Ranking:VectorAddress"] = address,
             ["Auth:Mode"] = "Development",
             ["Auth:DevelopmentTenant"] = Tenant,
+
+            // The host is the CLI's own: its searches are not rate limited (the default 500 per second per key refused
+            // rank's bursts once searches got faster, with RESOURCE_EXHAUSTED, and the run failed).
+            ["Auth:PermitsPerSecond"] = "0",
             ["Intent:PrewarmTenants:0"] = Tenant,
         };
         foreach (var (key, value) in settings)
