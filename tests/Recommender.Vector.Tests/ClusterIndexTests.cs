@@ -341,13 +341,9 @@ public sealed class ClusterIndexTests
     {
         var options = Options();
         (options.IvfTargetRecall, options.IvfCalibrationQueries) = (0.9, 8);
-        using var store = Open(options);
-        using var unmeasured = Open(Options());
-        await UpsertAsync(store, Points);
-        await UpsertAsync(unmeasured, Points);
-        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
-        await unmeasured.WaitForIndexesAsync(TestContext.Current.CancellationToken);
-        var segment = store.SegmentOf(Tenant)!;
+        var (store, segment) = await OpenIndexedAsync(options, Points);
+        using var _ = store;
+        using var unmeasured = (await OpenIndexedAsync(Options(), Points)).Store;
         var queries = Queries();
 
         // Filtered searches are not samples; the first 7 unfiltered ones are, and scan.
@@ -395,14 +391,11 @@ public sealed class ClusterIndexTests
         // configured fraction, twice and four times it, and keeps the scan; searches answer as the index-less store does.
         var options = Options();
         (options.IvfTargetRecall, options.IvfCalibrationQueries, options.IvfProbeFraction, options.IvfMinProbeShortlists) = (1.0, 8, 0.05, 1);
-        using var store = Open(options);
+        var (store, segment) = await OpenIndexedAsync(options, Points);
+        using var _ = store;
         var off = Options();
         off.IvfThreshold = 0;
-        using var scan = Open(off);
-        await UpsertAsync(store, Points);
-        await UpsertAsync(scan, Points);
-        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
-        var segment = store.SegmentOf(Tenant)!;
+        using var scan = (await OpenIndexedAsync(off, Points)).Store;
 
         foreach (var text in Queries().Take(30))
         {
@@ -425,10 +418,8 @@ public sealed class ClusterIndexTests
     {
         var options = Options();
         (options.IvfTargetRecall, options.IvfCalibrationQueries) = (0.9, 4);
-        using var store = Open(options);
-        await UpsertAsync(store, Points.Take(1_400).ToList());
-        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
-        var segment = store.SegmentOf(Tenant)!;
+        var (store, segment) = await OpenIndexedAsync(options, Points.Take(1_400).ToList());
+        using var _ = store;
         var first = segment.Index!;
         foreach (var text in Queries().Take(4))
         {
@@ -502,6 +493,15 @@ public sealed class ClusterIndexTests
     private static EmbeddedVectorStore Open(EmbeddedStoreOptions options) =>
         new(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(new VectorSearchOptions()),
             new HostEnvironment(), NullLogger<EmbeddedVectorStore>.Instance);
+
+    /// <summary>A store with <paramref name="points"/> upserted and its index built.</summary>
+    private static async Task<(EmbeddedVectorStore Store, Segment Segment)> OpenIndexedAsync(EmbeddedStoreOptions options, List<StoredPoint> points)
+    {
+        var store = Open(options);
+        await UpsertAsync(store, points);
+        await store.WaitForIndexesAsync(TestContext.Current.CancellationToken);
+        return (store, store.SegmentOf(Tenant)!);
+    }
 
     private static async Task UpsertAsync(EmbeddedVectorStore store, List<StoredPoint> points)
     {
