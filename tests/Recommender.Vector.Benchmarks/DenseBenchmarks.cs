@@ -102,7 +102,7 @@ public class DenseBenchmarks
         }
 
         var store = new EmbeddedVectorStore(Microsoft.Extensions.Options.Options.Create(options),
-            Microsoft.Extensions.Options.Options.Create(new VectorSearchOptions()), new BenchmarkHost(), NullLogger<EmbeddedVectorStore>.Instance);
+            Microsoft.Extensions.Options.Options.Create(new VectorSearchOptions()), new BenchEnvironment(), NullLogger<EmbeddedVectorStore>.Instance);
         float[] Embed(string text)
         {
             var vector = new float[embedder.Dimensions];
@@ -137,16 +137,5 @@ public class DenseBenchmarks
         }
 
         return (store, segment, queries);
-    }
-
-    private sealed class BenchmarkHost : Microsoft.Extensions.Hosting.IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Benchmark";
-
-        public string ApplicationName { get; set; } = "Recommender.Vector.Benchmarks";
-
-        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
-
-        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
     }
 }

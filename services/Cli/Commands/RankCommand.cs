@@ -133,6 +133,13 @@ public static class RankCommand
             await Progress().StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("Search", maxValue: queries.Count);
+                async ValueTask SearchOneAsync(int i, CancellationToken ct)
+                {
+                    var (lines, version) = await SearchAsync(host, queries[i], args.Top, failed, ct);
+                    results[i] = lines;
+                    modelVersion ??= version;
+                    task.Increment(1);
+                }
 
                 // One at a time until the vector store's clustered index is calibrated (its first unfiltered searches
                 // decide whether later ones walk it or scan): the same queries calibrate it whatever the timing, so a
@@ -140,22 +147,13 @@ public static class RankCommand
                 var next = 0;
                 for (; next < queries.Count && !host.VectorIndexesCalibrated; next++)
                 {
-                    var (lines, version) = await SearchAsync(host, queries[next], args.Top, failed, cancellationToken);
-                    results[next] = lines;
-                    modelVersion ??= version;
-                    task.Increment(1);
+                    await SearchOneAsync(next, cancellationToken);
                 }
 
                 await Parallel.ForEachAsync(
                     Enumerable.Range(next, queries.Count - next),
                     new ParallelOptions { MaxDegreeOfParallelism = args.Parallelism, CancellationToken = cancellationToken },
-                    async (i, ct) =>
-                    {
-                        var (lines, version) = await SearchAsync(host, queries[i], args.Top, failed, ct);
-                        results[i] = lines;
-                        modelVersion ??= version;
-                        task.Increment(1);
-                    });
+                    SearchOneAsync);
             });
             querySeconds = phase.Elapsed.TotalSeconds;
         }

@@ -70,6 +70,7 @@ internal sealed partial class Segment
             }
 
             (samples, _calibrating) = ([.. _calibrationSamples], true);
+            _calibrationSamples.Clear();
         }
 
         IndexCalibration calibration;
@@ -99,8 +100,8 @@ internal sealed partial class Segment
     private IndexCalibration Calibrate(ClusterIndex index, List<(float[] Query, int Limit)> samples)
     {
         var target = _options.IvfTargetRecall;
-        var truths = samples.Select(s => QuantizedTop(s.Query, null, s.Limit).Select(h => h.Entry).ToHashSet()).ToList();
         var prepared = samples.Select(s => new PreparedQuery(s.Query)).ToList();
+        var truths = samples.Select((s, i) => QuantizedTop(s.Query, null, s.Limit, prepared[i]).Select(h => h.Entry).ToHashSet()).ToList();
         var measured = new List<(double Fraction, double Recall)>();
         foreach (var step in CalibrationSteps)
         {

@@ -18,9 +18,8 @@ internal sealed partial class Segment
     /// rows, and the shortlist with the float vectors. Falls back to <see cref="QuantizedTop"/> until the index is
     /// calibrated or when its calibration found the walk missing too much (<see cref="WalkFraction"/>), when the budget
     /// is half the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8 dimensions
-    /// (hashing-embedder queries: the column scan reads less than the clusters' codes would), for an all-zero query (a
-    /// text of stop words only: every pin ties, and the scan keeps the tie order by pin id), and when the index keeps
-    /// no codes (dimensions not a multiple of 64).
+    /// (hashing-embedder queries: the column scan reads less than the clusters' codes would) or none, and when the index
+    /// keeps no codes (dimensions not a multiple of 64). An all-zero query never gets here (<see cref="ZeroQueryTop"/>).
     /// </summary>
     private List<(Entry Entry, float Score)> ClusteredTop(ClusterIndex index, float[] query, Selection? selection, int limit)
     {
