@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Recommender.LoadTests;
 
 /// <summary>Command line: --pins N --seconds S --warmup S --concurrency C --queries Q --page-size P --candidates K
-/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N --rpc-floor N.</summary>
+/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N --rpc-floor N --rounds N.</summary>
 public sealed class LoadOptions
 {
     public int Pins { get; private set; } = 55_000;
@@ -46,6 +46,10 @@ public sealed class LoadOptions
     /// HTTP/2 channel) to measure the round trip that every Search pays before any work.</summary>
     public int RpcFloor { get; private set; }
 
+    /// <summary>Measured windows of <see cref="Seconds"/> each, back to back after one warm-up (each printed, then their
+    /// median and best).</summary>
+    public int Rounds { get; private set; } = 1;
+
     /// <summary>During the measured load: sample allocations by type and print this many top types.</summary>
     public int AllocProfile { get; private set; }
 
@@ -74,11 +78,12 @@ public sealed class LoadOptions
                 case "--recall": o.Recall = Int(value); break;
                 case "--rpc-floor": o.RpcFloor = Int(value); break;
                 case "--alloc-profile": o.AllocProfile = Int(value); break;
+                case "--rounds": o.Rounds = Int(value); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
 
-        return o;
+        return o.Rounds < 1 ? throw new ArgumentException("--rounds must be at least 1.") : o;
     }
 
     private static int Int(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);

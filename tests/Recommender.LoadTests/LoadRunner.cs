@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Grpc.Core;
 using Recommender.Contracts.Ranking.V1;
 
@@ -7,10 +8,30 @@ namespace Recommender.LoadTests;
 /// <summary>Fixed concurrency for a fixed time: each worker sends the next query as soon as its last answer came.</summary>
 public static class LoadRunner
 {
-    public static async Task<LoadReport> RunAsync(RankingService.RankingServiceClient client, List<string> queries, LoadOptions o)
+    /// <summary>The warm-up, then <see cref="LoadOptions.Rounds"/> measured windows back to back in this process (each
+    /// printed as it ends): on a shared machine the spread between windows of one process tells noise from a change.</summary>
+    public static async Task<List<LoadReport>> RunAsync(RankingService.RankingServiceClient client, List<string> queries, LoadOptions o)
     {
         Console.WriteLine($"warm-up {o.Warmup} s ...");
         await RunPhaseAsync(client, queries, o, TimeSpan.FromSeconds(o.Warmup));
+        var reports = new List<LoadReport>(o.Rounds);
+        for (var round = 1; round <= o.Rounds; round++)
+        {
+            if (o.Rounds > 1)
+            {
+                Console.WriteLine($"round {round} of {o.Rounds}");
+            }
+
+            var report = await MeasureAsync(client, queries, o);
+            report.Print(o);
+            reports.Add(report);
+        }
+
+        return reports;
+    }
+
+    private static async Task<LoadReport> MeasureAsync(RankingService.RankingServiceClient client, List<string> queries, LoadOptions o)
+    {
         GC.Collect();
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
@@ -68,6 +89,27 @@ public static class LoadRunner
 
 public sealed record LoadReport(long[] Latencies, int Errors, long Results, TimeSpan Wall, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan GcPause)
 {
+    public double Qps => Latencies.Length / Wall.TotalSeconds;
+
+    public double CpuMsPerRequest => Cpu.TotalMilliseconds / Math.Max(1, Latencies.Length);
+
+    /// <summary>With several rounds: the QPS and CPU per request of each, and their median and best.</summary>
+    public static void PrintSummary(IReadOnlyList<LoadReport> reports)
+    {
+        if (reports.Count < 2)
+        {
+            return;
+        }
+
+        var qps = reports.Select(r => r.Qps).Order().ToArray();
+        var cpu = reports.Select(r => r.CpuMsPerRequest).Order().ToArray();
+        Console.WriteLine($"rounds QPS {string.Join(" / ", reports.Select(r => r.Qps.ToString("F0", CultureInfo.InvariantCulture)))}; " +
+            $"median {Median(qps):F0}, best {qps[^1]:F0}; CPU per request median {Median(cpu):F3} ms, best {cpu[0]:F3} ms");
+    }
+
+    private static double Median(double[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+
     public void Print(LoadOptions o)
     {
         Array.Sort(Latencies);

@@ -151,8 +151,8 @@ if (o.DiversityCheck > 0 && app is not null)
     }
 }
 
-var report = await LoadRunner.RunAsync(client, queries, o);
-report.Print(o);
+var reports = await LoadRunner.RunAsync(client, queries, o);
+LoadReport.PrintSummary(reports);
 
 if (o.Breakdown > 0 && app is not null)
 {
