@@ -113,7 +113,7 @@ public class RerankBenchmarks
             foreach (var (context, candidates, _, _) in _sets)
             {
                 _features.Extract(context, candidates);
-                rows.AddRange(candidates.Select(c => (double[])c.Features.Values.Clone()));
+                rows.AddRange(candidates.Select(c => c.Features.Values.ToArray()));
             }
 
             TreeEnsembleRanker trees;

@@ -205,7 +205,7 @@ public sealed class LearningToRankTests : IDisposable
             groups.Add((list, candidates.Select(c => c.Grade).ToArray()));
         }
 
-        var rankingGroups = groups.Select((g, i) => new RankingGroup($"q{i}", g.Candidates.Select(c => Array.ConvertAll(c.Features.Values, v => (float)v)).ToArray(), g.Grades)).ToList();
+        var rankingGroups = groups.Select((g, i) => new RankingGroup($"q{i}", g.Candidates.Select(c => c.Features.ToSingleArray()).ToArray(), g.Grades)).ToList();
         var model = LambdaRankTrainer.Train(new MLContext(seed: 1), rankingGroups[..90], RankingFeature.Count,
             SmallModel with { MinRowsPerLeaf = 5 }).Model;
         var ranker = new TreeEnsembleRanker("tiny", LambdaRankTrainer.Export(model));
@@ -242,7 +242,7 @@ public sealed class LearningToRankTests : IDisposable
             var candidates = pins.Select(p => new Candidate(p, 0, 0, 0)).ToList();
             extractor.Extract(new SearchContext("t", TextTokenizer.Tokenize(g.First().Query)), candidates);
             return new RankingGroup(g.Key,
-                candidates.Select(c => Array.ConvertAll(c.Features.Values, v => (float)v)).ToArray(),
+                candidates.Select(c => c.Features.ToSingleArray()).ToArray(),
                 candidates.Select(c => labels.TryGetValue(c.Pin.Id, out var l) ? (int)Math.Round((l - 1) * 2) : 0).ToArray());
         }).ToList();
         var train = Build("train", 400);

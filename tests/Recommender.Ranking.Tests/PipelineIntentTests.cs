@@ -71,6 +71,51 @@ public sealed class PipelineIntentTests
     }
 
     [Fact]
+    public void Finish_ListAfterOneWithIntentSlots_ScoresAsIfRankedAlone()
+    {
+        // Finish keeps a list's features in one pooled block. The toner list sets the slot features (brand, category,
+        // colour, low price), which a list without intent leaves unset: the block the second list gets back must not
+        // carry them over.
+        var toners = TestCatalog.Pins().Where(p => p.CategoryPath.Contains("Toner")).ToList();
+        List<Candidate> Fresh() => toners.Select((p, i) => new Candidate(p, 1f - (0.01f * i), 0.5f - (0.01f * i), 1)).ToList();
+        var registry = new RankerRegistry();
+        registry.Swap(new LinearRanker());
+        var tail = new RankingTail(new FeatureExtractor(NoEngagement.Instance), registry,
+            new Pipeline.Tail.BusinessRules(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.RankingRulesOptions())),
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.DiversityOptions { Mode = Pipeline.Tail.DiversityMode.None }),
+            new Pipeline.Tail.RankedListCache(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.PaginationOptions()), TimeProvider.System));
+        var plain = new SearchContext("t", ["laser", "cartridge"]);
+        var expected = tail.Rank(plain, Fresh(), new LinearRanker()).Select(c => (c.Pin.Id, c.Score)).ToList();
+
+        var slotted = new SearchContext("t", ["black", "hp", "toner"], Parser.Parse("cheap black hp toner"));
+        Assert.All(tail.Rank(slotted, Fresh(), new LinearRanker()), c => Assert.Equal(1, c.Features[RankingFeature.CategoryMatch]));
+
+        tail.Finish(slotted, Fresh(), 0, 50, "a");
+        var actual = tail.Finish(plain, Fresh(), 0, 50, "b");
+
+        Assert.Equal(expected, actual.Results.Select(r => (r.Pin.Id, r.Score)).ToList());
+    }
+
+    [Fact]
+    public void Finish_FeaturesReadAfterTheListIsFinished_AreTheCandidatesOwn()
+    {
+        var candidates = TestCatalog.Pins().Select(p => new Candidate(p, 1, 0.5f, 1)).ToList();
+        var registry = new RankerRegistry();
+        registry.Swap(new LinearRanker());
+        var tail = new RankingTail(new FeatureExtractor(NoEngagement.Instance), registry,
+            new Pipeline.Tail.BusinessRules(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.RankingRulesOptions())),
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.DiversityOptions()),
+            new Pipeline.Tail.RankedListCache(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.PaginationOptions()), TimeProvider.System));
+
+        tail.Finish(new SearchContext("t", ["mouse"], Parser.Parse("mouse")), candidates, 0, 10, "f");
+
+        // The block went back to the pool: a late reader gets a fresh row, never another list's.
+        candidates[0].Features[RankingFeature.Fused] = 42;
+        Assert.All(candidates.Skip(1), c => Assert.All(c.Features.Values.ToArray(), v => Assert.Equal(0, v)));
+        Assert.Equal(42, candidates[0].Features[RankingFeature.Fused]);
+    }
+
+    [Fact]
     public void Extract_NoPriceSensitivity_LowPriceIsZero()
     {
         var candidates = TestCatalog.Pins().Select(p => new Candidate(p, 1, 0.5f, 1)).ToList();

@@ -47,7 +47,7 @@ public sealed class QueryLogExpansionTests : IDisposable
 
         Log.Extract(TextTokenizer.Tokenize("angle brackets"), candidates);
 
-        var f = candidates.Select(c => c.Features.Values).ToArray();
+        var f = candidates.Select(c => c.Features.Values.ToArray()).ToArray();
         Assert.Equal(1, f[0][RankingFeature.QueryLogBm25]); // the best in the set
         Assert.Equal(1, f[0][RankingFeature.QueryLogCoverage]);
         Assert.Equal(1, f[0][RankingFeature.QueryLogBestMatch]); // "angle bracket" found it (plural folded)
@@ -67,7 +67,7 @@ public sealed class QueryLogExpansionTests : IDisposable
 
         QueryLogExpansion.Empty.Extract(TextTokenizer.Tokenize("angle bracket"), candidates);
 
-        Assert.All(candidates[0].Features.Values, v => Assert.Equal(0, v));
+        Assert.All(candidates[0].Features.Values.ToArray(), v => Assert.Equal(0, v));
     }
 
     [Fact]

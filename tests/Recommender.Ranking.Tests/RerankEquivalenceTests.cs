@@ -225,7 +225,7 @@ public sealed class RerankEquivalenceTests
             extractor.Extract(context, s.Candidates.Select(x => x.Candidate).ToList());
             var words = context.QueryTokens.ToHashSet(StringComparer.Ordinal);
             return new RankingGroup(s.Query,
-                s.Candidates.Select(x => Array.ConvertAll(x.Candidate.Features.Values, v => (float)v)).ToArray(),
+                s.Candidates.Select(x => x.Candidate.Features.ToSingleArray()).ToArray(),
                 s.Candidates.Select(x => Math.Min(4, TextTokenizer.Tokenize(x.Candidate.Pin.Title).Count(words.Contains) * 2)).ToArray());
         }).ToList();
         var trained = LambdaRankTrainer.Train(new MLContext(seed: 1), groups, RankingFeature.Count, SmallModel).Model;

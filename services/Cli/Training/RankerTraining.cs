@@ -43,7 +43,7 @@ public static class RankerTraining
         {
             var c = candidates[i];
             ids[i] = c.Pin.Id;
-            rows[i] = Array.ConvertAll(c.Features.Values, v => (float)v);
+            rows[i] = c.Features.ToSingleArray();
             grades[i] = query.Labels.TryGetValue(c.Pin.Id, out var label) ? query.Grade(label) : 0;
         }
 

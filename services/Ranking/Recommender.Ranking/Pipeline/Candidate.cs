@@ -32,7 +32,12 @@ public sealed class Candidate(PinData pin, float fused, float dense, float spars
     /// <summary>The model's order before diversity (0-based), to explain a demotion.</summary>
     public int ModelRank { get; set; }
 
-    public FeatureVector Features { get; } = new();
+    private double[]? _featureBlock;
+    private int _featureOffset;
+
+    /// <summary>The candidate's features: its row of the block the ranking bound it to (<see cref="BindFeatures"/>), or
+    /// an array of its own, made on first use.</summary>
+    public FeatureVector Features => new(_featureBlock ??= new double[RankingFeature.Count], _featureOffset);
 
     /// <summary>The retrieved pin this candidate came from, when it came through <see cref="RetrievedPins"/>: the
     /// feature extractor keeps the pin's terms on it instead of looking them up by id.</summary>
@@ -41,16 +46,34 @@ public sealed class Candidate(PinData pin, float fused, float dense, float spars
     /// <summary>The candidate's row in the leaf buffer of the ranking that scored it last (see
     /// <see cref="ILeafExplainer"/>).</summary>
     internal int ScoredRow { get; set; }
+
+    /// <summary>Makes row <paramref name="row"/> of <paramref name="block"/> this candidate's features (the row's
+    /// current values), or with a null block gives it back an array of its own on next use.</summary>
+    internal void BindFeatures(double[]? block, int row)
+    {
+        _featureBlock = block;
+        _featureOffset = block is null ? 0 : row * RankingFeature.Count;
+    }
 }
 
-/// <summary>The features of one candidate, by <see cref="RankingFeature"/> index.</summary>
-public sealed class FeatureVector
+/// <summary>The features of one candidate, by <see cref="RankingFeature"/> index: a view of its row, so the features of a
+/// ranked list can sit in one pooled block instead of an array per candidate.</summary>
+public readonly struct FeatureVector(double[] block, int offset)
 {
-    public double[] Values { get; } = new double[RankingFeature.Count];
+    public Span<double> Values => block.AsSpan(offset, RankingFeature.Count);
 
-    public double this[int feature]
+    public ref double this[int feature] => ref Values[feature];
+
+    /// <summary>A float32 copy: the type the ranker's trees compare, and training's rows.</summary>
+    public float[] ToSingleArray()
     {
-        get => Values[feature];
-        set => Values[feature] = value;
+        var values = Values;
+        var row = new float[values.Length];
+        for (var f = 0; f < row.Length; f++)
+        {
+            row[f] = (float)values[f];
+        }
+
+        return row;
     }
 }

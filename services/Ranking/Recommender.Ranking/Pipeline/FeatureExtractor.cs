@@ -109,7 +109,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
     }
 
     /// <summary>The query-against-pin features; returns the raw title BM25.</summary>
-    private static double QueryFeatures(QueryTerms query, PinTerms t, double[] idf, double avgTitle, double[] f)
+    private static double QueryFeatures(QueryTerms query, PinTerms t, double[] idf, double avgTitle, Span<double> f)
     {
         var ids = query.Ids;
         f[RankingFeature.QueryLength] = Math.Min(ids.Length, 10) / 10.0;

@@ -54,6 +54,16 @@ public sealed class RankingTail(
         // A model that notes its leaves while scoring explains this page from them instead of walking again.
         var explainer = model as ILeafExplainer;
         var leaves = explainer is null ? null : ArrayPool<int>.Shared.Rent(Math.Max(1, candidates.Count * explainer.Trees));
+
+        // The features of the whole list in one pooled block (zeroed, as a candidate's own array would start), given
+        // back once the page is built: a kept list copies what later pages need (RankedList).
+        var features = ArrayPool<double>.Shared.Rent(Math.Max(1, candidates.Count * RankingFeature.Count));
+        features.AsSpan(0, candidates.Count * RankingFeature.Count).Clear();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            candidates[i].BindFeatures(features, i);
+        }
+
         try
         {
             var ranked = Rank(context, candidates, model, leaves);
@@ -77,6 +87,14 @@ public sealed class RankingTail(
             {
                 ArrayPool<int>.Shared.Return(leaves);
             }
+
+            // Rules and diversity reorder the list but neither add nor drop candidates, so these are the ones bound.
+            foreach (var c in candidates)
+            {
+                c.BindFeatures(null, 0);
+            }
+
+            ArrayPool<double>.Shared.Return(features);
         }
     }
 

@@ -213,7 +213,7 @@ public sealed class QueryLogExpansion
         return new PreparedQuery(distinct, idf);
     }
 
-    private void Score(PreparedQuery query, string pinId, double[] f)
+    private void Score(PreparedQuery query, string pinId, Span<double> f)
     {
         f[RankingFeature.QueryLogBm25] = 0;
         f[RankingFeature.QueryLogCoverage] = 0;
