@@ -47,15 +47,18 @@ public static class RecommenderDefaultsExtensions
 
     private static void AddRecommenderTelemetry(this IHostApplicationBuilder builder)
     {
-        var otel = builder.Services.AddOpenTelemetry()
-            .WithTracing(t => t.AddAspNetCoreInstrumentation().AddSource("MassTransit", "Recommender"))
-            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter("MassTransit", "Recommender"));
-
-        // Export only when an OTLP collector is configured; otherwise telemetry stays in-process.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        // Only when an OTLP collector is configured: without an exporter nothing reads the SDK's traces or metrics, and
+        // its listener would still make every request build, tag and drop an Activity. The framework's own meters stay
+        // readable by dotnet-counters either way.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.UseOtlpExporter();
+            return;
         }
+
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(t => t.AddAspNetCoreInstrumentation().AddSource("MassTransit", "Recommender"))
+            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter("MassTransit", "Recommender"))
+            .UseOtlpExporter();
     }
 
     public static WebApplication MapRecommenderDefaults(this WebApplication app)
