@@ -78,12 +78,7 @@ public sealed class PipelineIntentTests
         // carry them over.
         var toners = TestCatalog.Pins().Where(p => p.CategoryPath.Contains("Toner")).ToList();
         List<Candidate> Fresh() => toners.Select((p, i) => new Candidate(p, 1f - (0.01f * i), 0.5f - (0.01f * i), 1)).ToList();
-        var registry = new RankerRegistry();
-        registry.Swap(new LinearRanker());
-        var tail = new RankingTail(new FeatureExtractor(NoEngagement.Instance), registry,
-            new Pipeline.Tail.BusinessRules(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.RankingRulesOptions())),
-            Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.DiversityOptions { Mode = Pipeline.Tail.DiversityMode.None }),
-            new Pipeline.Tail.RankedListCache(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.PaginationOptions()), TimeProvider.System));
+        var tail = LinearTail(Pipeline.Tail.DiversityMode.None);
         var plain = new SearchContext("t", ["laser", "cartridge"]);
         var expected = tail.Rank(plain, Fresh(), new LinearRanker()).Select(c => (c.Pin.Id, c.Score)).ToList();
 
@@ -100,12 +95,7 @@ public sealed class PipelineIntentTests
     public void Finish_FeaturesReadAfterTheListIsFinished_AreTheCandidatesOwn()
     {
         var candidates = TestCatalog.Pins().Select(p => new Candidate(p, 1, 0.5f, 1)).ToList();
-        var registry = new RankerRegistry();
-        registry.Swap(new LinearRanker());
-        var tail = new RankingTail(new FeatureExtractor(NoEngagement.Instance), registry,
-            new Pipeline.Tail.BusinessRules(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.RankingRulesOptions())),
-            Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.DiversityOptions()),
-            new Pipeline.Tail.RankedListCache(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.PaginationOptions()), TimeProvider.System));
+        var tail = LinearTail(Pipeline.Tail.DiversityMode.Mmr);
 
         tail.Finish(new SearchContext("t", ["mouse"], Parser.Parse("mouse")), candidates, 0, 10, "f");
 
@@ -113,6 +103,17 @@ public sealed class PipelineIntentTests
         candidates[0].Features[RankingFeature.Fused] = 42;
         Assert.All(candidates.Skip(1), c => Assert.All(c.Features.Values.ToArray(), v => Assert.Equal(0, v)));
         Assert.Equal(42, candidates[0].Features[RankingFeature.Fused]);
+    }
+
+    /// <summary>A tail with the default linear model, default rules and pagination, and the given diversity.</summary>
+    private static RankingTail LinearTail(Pipeline.Tail.DiversityMode diversity)
+    {
+        var registry = new RankerRegistry();
+        registry.Swap(new LinearRanker());
+        return new RankingTail(new FeatureExtractor(NoEngagement.Instance), registry,
+            new Pipeline.Tail.BusinessRules(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.RankingRulesOptions())),
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.DiversityOptions { Mode = diversity }),
+            new Pipeline.Tail.RankedListCache(Microsoft.Extensions.Options.Options.Create(new Pipeline.Tail.PaginationOptions()), TimeProvider.System));
     }
 
     [Fact]
