@@ -67,13 +67,18 @@ public readonly struct FeatureVector(double[] block, int offset)
     /// <summary>A float32 copy: the type the ranker's trees compare, and training's rows.</summary>
     public float[] ToSingleArray()
     {
+        var row = new float[RankingFeature.Count];
+        CopyTo(row);
+        return row;
+    }
+
+    /// <summary>The features narrowed to float32 into <paramref name="row"/> (a kept list's block, training's rows).</summary>
+    public void CopyTo(Span<float> row)
+    {
         var values = Values;
-        var row = new float[values.Length];
-        for (var f = 0; f < row.Length; f++)
+        for (var f = 0; f < values.Length; f++)
         {
             row[f] = (float)values[f];
         }
-
-        return row;
     }
 }

@@ -27,12 +27,7 @@ public sealed class RankedList
         {
             var c = ranked[i];
             _entries[i] = new RankedEntry(c);
-            var row = _features.AsSpan(i * RankingFeature.Count, RankingFeature.Count);
-            var values = c.Features.Values;
-            for (var f = 0; f < row.Length; f++)
-            {
-                row[f] = (float)values[f];
-            }
+            c.Features.CopyTo(_features.AsSpan(i * RankingFeature.Count, RankingFeature.Count));
         }
     }
 
