@@ -2,6 +2,7 @@ using Recommender.Contracts;
 using Recommender.Contracts.Catalog.V1;
 using Recommender.Contracts.Vector.V1;
 using Recommender.Ranking.Pipeline;
+using Recommender.Ranking.Pipeline.Tail;
 
 namespace Recommender.Ranking.Tests;
 
@@ -88,6 +89,41 @@ public sealed class RetrievedPinsTests
         Assert.Same(vector, pins.Of(hit).Vector);
         Assert.Equal(["p1"], MissingVectors(pins, [newer]));
     }
+
+    /// <summary>A result page shows a retrieved pin with the message its hit carried (in process, the vector store's own
+    /// message for that instance): every search showing the pin shares it instead of converting the pin again.</summary>
+    [Fact]
+    public void Message_PinRetrievedTwice_IsTheFirstHitsMessageBothTimes()
+    {
+        var pins = new RetrievedPins();
+        var first = Hit("p1", 3);
+        var second = Hit("p1", 3);
+
+        var a = new RankedEntry(Candidate(pins.Of(first)));
+        var b = new RankedEntry(Candidate(pins.Of(second)));
+
+        Assert.Same(first.Pin, a.Message);
+        Assert.Same(first.Pin, b.Message);
+    }
+
+    /// <summary>Without a hit's message (a pin that did not come from a search), the message is made from the pin once and
+    /// then reused; a candidate that did not come through <see cref="RetrievedPins"/> gets a message of its own.</summary>
+    [Fact]
+    public void Message_NoHitMessage_MadeFromThePinOnceAndReused()
+    {
+        var stored = new PinData { Id = "p1", Tenant = "t", Title = "Stored lamp", Brand = "Acme", Price = 12.5, Version = 3 };
+        var retrieved = new RetrievedPin(stored);
+        var plain = new RankedEntry(new Candidate(stored, 1, 0.5f, 0));
+
+        var message = new RankedEntry(Candidate(retrieved)).Message;
+
+        Assert.Equal(stored.ToProto(), message);
+        Assert.Same(message, new RankedEntry(Candidate(retrieved)).Message);
+        Assert.Equal(stored.ToProto(), plain.Message);
+        Assert.NotSame(plain.Message, plain.Message);
+    }
+
+    private static Candidate Candidate(RetrievedPin retrieved) => new(retrieved.Pin, 1, 0.5f, 0) { Retrieved = retrieved };
 
     /// <summary>The ids <see cref="RetrievedPins.Resolve"/> lists as missing their vector.</summary>
     private static List<string> MissingVectors(RetrievedPins pins, List<ScoredPin> hits)

@@ -217,7 +217,7 @@ public sealed class RankingTail(
                 source.Kept!.Features(i, kept);
             }
 
-            var result = new RankedPin { Pin = entry.Pin.ToProto(), Score = entry.Score, Position = i + 1 };
+            var result = new RankedPin { Pin = entry.Message, Score = entry.Score, Position = i + 1 };
             AddRuleExplanations(entry, result);
             if (explainer is not null)
             {

@@ -1,4 +1,5 @@
 using Recommender.Contracts;
+using Recommender.Contracts.Catalog.V1;
 
 namespace Recommender.Ranking.Pipeline;
 
@@ -14,6 +15,24 @@ public sealed class RetrievedPin(PinData pin)
     /// <summary>The pin's dense vector, or null until a search or fetch returned it. Set once (every copy of a
     /// version's vector is equal, so a concurrent search setting it too is harmless).</summary>
     public float[]? Vector { get; internal set; }
+
+    /// <summary>The pin as result pages show it: the message a search hit carried for it (<see cref="OfferMessage"/>; in
+    /// process, the vector store's own message for this instance) or, failing that, made from <see cref="Pin"/> on first
+    /// use. Every response showing this pin version shares it, so it must not be changed: responses are only
+    /// serialized.</summary>
+    internal Pin Message => _message ??= Pin.ToProto();
+
+    /// <summary>Keeps <paramref name="message"/> (the same version's message, from a hit) as <see cref="Message"/>
+    /// unless one is known already.</summary>
+    internal void OfferMessage(Pin? message)
+    {
+        if (message is not null)
+        {
+            _message ??= message;
+        }
+    }
+
+    private Pin? _message;
 
     /// <summary>The pin's terms (<see cref="FeatureExtractor"/>), computed on first use; the same for every search.</summary>
     internal FeatureExtractor.PinTerms? Terms { get; set; }

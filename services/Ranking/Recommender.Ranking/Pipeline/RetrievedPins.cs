@@ -37,6 +37,7 @@ public sealed class RetrievedPins
             retrieved.Vector = hit.Dense.ToArray();
         }
 
+        retrieved.OfferMessage(hit.Pin);
         return retrieved;
     }
 

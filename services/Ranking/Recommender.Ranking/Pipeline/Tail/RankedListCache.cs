@@ -64,6 +64,12 @@ public readonly struct RankedEntry(Candidate c)
 {
     public PinData Pin { get; } = c.Pin;
 
+    /// <summary>The pin as a result's message: the retrieved pin's shared one (<see cref="RetrievedPin.Message"/>), or
+    /// a new one for a candidate that did not come through <see cref="RetrievedPins"/>.</summary>
+    public Contracts.Catalog.V1.Pin Message => _retrieved?.Message ?? Pin.ToProto();
+
+    private readonly RetrievedPin? _retrieved = c.Retrieved;
+
     public double Score { get; } = c.Score;
 
     public TailEffects Effects { get; } = c.Effects;
