@@ -23,6 +23,8 @@ public sealed class EmbeddedIntentParserTests
     [InlineData("mouse $20-$40", 20.0, 40.0)]
     [InlineData("mouse from $20 to $40", 20.0, 40.0)]
     [InlineData("ups under 2k", null, 2000.0)]
+    [InlineData("cable under $9", null, 9.0)]
+    [InlineData("cable $0-$9", 0.0, 9.0)]
     public void Parse_PriceBounds_AreRecovered(string query, double? min, double? max)
     {
         var intent = Parser.Parse(query);
@@ -41,6 +43,7 @@ public sealed class EmbeddedIntentParserTests
     [InlineData("1/2 in. cable", "1/2 in")]
     [InlineData("24 x 36 inch poster", "24x36 in")]
     [InlineData("65\" tv", "65 in")]
+    [InlineData("9 ft cable", "9 ft")]
     public void Parse_NumberWithUnit_IsASizeNotAPrice(string query, string size)
     {
         var intent = Parser.Parse(query);

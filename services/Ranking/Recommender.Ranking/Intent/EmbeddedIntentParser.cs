@@ -29,9 +29,18 @@ public sealed class EmbeddedIntentParser(CatalogVocabulary vocabulary, CategoryC
         var normalized = IntentText.NormalizeQuery(query);
         var state = new ParseState(normalized);
 
-        ParsePrices(state);
+        // Every price and size pattern needs a digit: a query without one (most of them) skips their seven scans.
+        var digits = normalized.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
+        if (digits)
+        {
+            ParsePrices(state);
+        }
+
         ParseSortAndBudget(state);
-        ParseSizes(state);
+        if (digits)
+        {
+            ParseSizes(state);
+        }
         var tokens = IntentText.Tokenize(normalized);
         ParseNegations(state, tokens);
         ParseVocabulary(state, tokens);
