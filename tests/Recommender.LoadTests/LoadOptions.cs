@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Recommender.LoadTests;
 
 /// <summary>Command line: --pins N --seconds S --warmup S --concurrency C --queries Q --page-size P --candidates K
-/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N --rpc-floor N --rounds N.</summary>
+/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N --rpc-floor N --rounds N
+/// --goal-p50-ms MS --goal-p99-ms MS --goal-qps N.</summary>
 public sealed class LoadOptions
 {
     public int Pins { get; private set; } = 55_000;
@@ -12,7 +13,16 @@ public sealed class LoadOptions
 
     public int Warmup { get; private set; } = 10;
 
-    public int Concurrency { get; private set; } = 4;
+    /// <summary>Requests in flight. 3: on 2 cores the client then keeps both busy with p50 under 2 ms (4 pushes p50 just
+    /// over; docs/ranking.md, "Session 14").</summary>
+    public int Concurrency { get; private set; } = 3;
+
+    /// <summary>The targets each measured window is checked against (p50 and p99 latency, throughput).</summary>
+    public double GoalP50Ms { get; private set; } = 2;
+
+    public double GoalP99Ms { get; private set; } = 10;
+
+    public double GoalQps { get; private set; } = 1_500;
 
     public int Queries { get; private set; } = 2_000;
 
@@ -79,6 +89,9 @@ public sealed class LoadOptions
                 case "--rpc-floor": o.RpcFloor = Int(value); break;
                 case "--alloc-profile": o.AllocProfile = Int(value); break;
                 case "--rounds": o.Rounds = Int(value); break;
+                case "--goal-p50-ms": o.GoalP50Ms = Positive(args[i], value); break;
+                case "--goal-p99-ms": o.GoalP99Ms = Positive(args[i], value); break;
+                case "--goal-qps": o.GoalQps = Positive(args[i], value); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
@@ -87,4 +100,9 @@ public sealed class LoadOptions
     }
 
     private static int Int(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static double Positive(string option, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0
+            ? d
+            : throw new ArgumentException($"{option} must be a positive number, got '{value}'.");
 }

@@ -94,7 +94,7 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
     public double CpuMsPerRequest => Cpu.TotalMilliseconds / Math.Max(1, Latencies.Length);
 
     /// <summary>With several rounds: the QPS and CPU per request of each, and their median and best.</summary>
-    public static void PrintSummary(IReadOnlyList<LoadReport> reports)
+    public static void PrintSummary(IReadOnlyList<LoadReport> reports, LoadOptions o)
     {
         if (reports.Count < 2)
         {
@@ -103,8 +103,57 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
 
         var qps = reports.Select(r => r.Qps).Order().ToArray();
         var cpu = reports.Select(r => r.CpuMsPerRequest).Order().ToArray();
+        var met = reports.Count(r => r.GoalMisses(o).Count == 0);
         Console.WriteLine($"rounds QPS {string.Join(" / ", reports.Select(r => r.Qps.ToString("F0", CultureInfo.InvariantCulture)))}; " +
-            $"median {Median(qps):F0}, best {qps[^1]:F0}; CPU per request median {Median(cpu):F3} ms, best {cpu[0]:F3} ms");
+            $"median {Median(qps):F0}, best {qps[^1]:F0}; CPU per request median {Median(cpu):F3} ms, best {cpu[0]:F3} ms; " +
+            $"all goals met in {met} of {reports.Count}");
+    }
+
+    /// <summary>The window's p-quantile latency in ms (nearest rank). Sorts <see cref="Latencies"/> in place.</summary>
+    public double LatencyMs(double p)
+    {
+        if (Latencies.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        if (!_sorted)
+        {
+            Array.Sort(Latencies);
+            _sorted = true;
+        }
+
+        return Latencies[Math.Min(Latencies.Length - 1, (int)(p * Latencies.Length))] * 1000.0 / Stopwatch.Frequency;
+    }
+
+    private bool _sorted;
+
+    /// <summary>The goals (<see cref="LoadOptions.GoalP50Ms"/>, p99, QPS) this window missed, as "measured vs goal";
+    /// empty when it met them all. A window with errors misses too.</summary>
+    public List<string> GoalMisses(LoadOptions o)
+    {
+        var misses = new List<string>();
+        if (LatencyMs(0.50) > o.GoalP50Ms)
+        {
+            misses.Add($"p50 {LatencyMs(0.50):F2} ms > {o.GoalP50Ms:G} ms");
+        }
+
+        if (LatencyMs(0.99) > o.GoalP99Ms)
+        {
+            misses.Add($"p99 {LatencyMs(0.99):F2} ms > {o.GoalP99Ms:G} ms");
+        }
+
+        if (Qps < o.GoalQps)
+        {
+            misses.Add($"QPS {Qps:F0} < {o.GoalQps:G}");
+        }
+
+        if (Errors > 0)
+        {
+            misses.Add($"{Errors} errors");
+        }
+
+        return misses;
     }
 
     private static double Median(double[] sorted) =>
@@ -112,12 +161,13 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
 
     public void Print(LoadOptions o)
     {
-        Array.Sort(Latencies);
-        double Ms(double p) => Latencies.Length == 0 ? double.NaN
-            : Latencies[Math.Min(Latencies.Length - 1, (int)(p * Latencies.Length))] * 1000.0 / Stopwatch.Frequency;
+        double Ms(double p) => LatencyMs(p);
         var n = Latencies.Length;
         Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {(o.Diversity.Length > 0 ? o.Diversity : "default (Mmr)")}");
         Console.WriteLine($"QPS {Qps:F0}   p50 {Ms(0.50):F2} ms   p90 {Ms(0.90):F2} ms   p99 {Ms(0.99):F2} ms   max {Ms(1.0 - 1e-12):F2} ms");
         Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({CpuMsPerRequest:F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {GcPause.TotalMilliseconds:F0} ms ({100 * GcPause.TotalSeconds / Wall.TotalSeconds:F1}% of the time)");
+        var misses = GoalMisses(o);
+        Console.WriteLine($"goals (p50 <= {o.GoalP50Ms:G} ms, p99 <= {o.GoalP99Ms:G} ms, >= {o.GoalQps:G} QPS): " +
+            (misses.Count == 0 ? "met" : $"not met ({string.Join(", ", misses)})"));
     }
 }

@@ -152,7 +152,7 @@ if (o.DiversityCheck > 0 && app is not null)
 }
 
 var reports = await LoadRunner.RunAsync(client, queries, o);
-LoadReport.PrintSummary(reports);
+LoadReport.PrintSummary(reports, o);
 
 if (o.Breakdown > 0 && app is not null)
 {
