@@ -49,6 +49,8 @@ public sealed class VectorServiceHost : IAsyncDisposable
     /// service in process (<c>AddInProcessVectorClient</c>).</summary>
     public VectorService.VectorServiceClient RegisteredClient => _app.Services.GetRequiredService<VectorService.VectorServiceClient>();
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<VectorServiceHost> StartAsync(string backend, CancellationToken cancellationToken, bool inProcessClient = false)
     {
         var qdrant = backend == "Qdrant" ? await FakeQdrantServer.StartAsync(cancellationToken: cancellationToken) : null;
@@ -173,6 +175,30 @@ public sealed class VectorGrpcServiceTests
         Assert.Equal(Dimensions, info.Dimensions);
         Assert.Equal(EmbedderVersion, info.EmbedderVersion);
         Assert.Equal(backend.ToLowerInvariant(), info.Backend);
+    }
+
+    /// <summary>grpc-dotnet creates the service for every call; the stored pins' messages outlive the call, so a second
+    /// search over the wire for the same pins builds none (the embedded store shares its pin instances; Qdrant's hits
+    /// are new objects and never use the cache).</summary>
+    [Fact]
+    public async Task Search_SamePinsTwiceOverTheWire_MessagesBuiltOnce()
+    {
+        await using var host = await VectorServiceHost.StartAsync("Embedded", Ct);
+        var upsert = new UpsertRequest();
+        upsert.Points.Add(Catalog().Select(ToProto));
+        await host.Client.UpsertAsync(upsert, cancellationToken: Ct);
+        var search = new SearchRequest { Tenant = Acme, Limit = 10, EmbedderVersion = EmbedderVersion, Sparse = SparseQuery("wool rug").ToProto() };
+        search.Dense.Add(DenseQuery("wool rug"));
+        var messages = host.Services.GetRequiredService<PinProtoCache>();
+
+        var first = await host.Client.SearchAsync(search, cancellationToken: Ct);
+        var madeAfterFirst = messages.Made;
+        var second = await host.Client.SearchAsync(search, cancellationToken: Ct);
+
+        Assert.Equal(10, first.Results.Count);
+        Assert.Equal(first.Results.Select(r => r.Pin), second.Results.Select(r => r.Pin));
+        Assert.Equal(first.Results.Count, madeAfterFirst);
+        Assert.Equal(madeAfterFirst, messages.Made);
     }
 
     [Theory]

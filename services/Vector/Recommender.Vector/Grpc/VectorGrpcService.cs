@@ -13,12 +13,13 @@ namespace Recommender.Vector.Grpc;
 
 /// <summary>The internal vector API over whichever <see cref="IVectorStore"/> is configured. Service keys only.</summary>
 [Authorize(Policy = Policies.Service)]
-public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchOptions> options) : VectorService.VectorServiceBase
+public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchOptions> options, PinProtoCache pinMessages)
+    : VectorService.VectorServiceBase
 {
     private readonly VectorSearchOptions _options = options.Value;
 
-    /// <summary>The wire form of each stored pin, made once, when the store shares its pin instances.</summary>
-    private readonly PinProtoCache? _pins = store.SharesStoredPins ? new PinProtoCache() : null;
+    /// <summary>The wire form of each stored pin, made once per process, when the store shares its pin instances.</summary>
+    private readonly PinProtoCache? _pins = store.SharesStoredPins ? pinMessages : null;
 
     public override async Task<UpsertResponse> Upsert(UpsertRequest request, ServerCallContext context)
     {
