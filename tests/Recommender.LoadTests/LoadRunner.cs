@@ -49,6 +49,7 @@ public static class LoadRunner
         sampler?.Stop();
         sampler?.Print(o.AllocProfile);
         process.Refresh();
+        Array.Sort(latencies);
         return new LoadReport(latencies, errors, results, wall.Elapsed, process.TotalProcessorTime - cpu0,
             GC.GetTotalAllocatedBytes() - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
             GC.GetTotalPauseDuration() - paused);
@@ -87,6 +88,7 @@ public static class LoadRunner
     }
 }
 
+/// <summary>One measured window; <see cref="Latencies"/> (Stopwatch ticks) sorted ascending.</summary>
 public sealed record LoadReport(long[] Latencies, int Errors, long Results, TimeSpan Wall, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan GcPause)
 {
     public double Qps => Latencies.Length / Wall.TotalSeconds;
@@ -109,24 +111,10 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
             $"all goals met in {met} of {reports.Count}");
     }
 
-    /// <summary>The window's p-quantile latency in ms (nearest rank). Sorts <see cref="Latencies"/> in place.</summary>
-    public double LatencyMs(double p)
-    {
-        if (Latencies.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        if (!_sorted)
-        {
-            Array.Sort(Latencies);
-            _sorted = true;
-        }
-
-        return Latencies[Math.Min(Latencies.Length - 1, (int)(p * Latencies.Length))] * 1000.0 / Stopwatch.Frequency;
-    }
-
-    private bool _sorted;
+    /// <summary>The window's p-quantile latency in ms (nearest rank; <see cref="Latencies"/> are sorted).</summary>
+    public double LatencyMs(double p) => Latencies.Length == 0
+        ? double.NaN
+        : Latencies[Math.Min(Latencies.Length - 1, (int)(p * Latencies.Length))] * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>The goals (<see cref="LoadOptions.GoalP50Ms"/>, p99, QPS) this window missed, as "measured vs goal";
     /// empty when it met them all. A window with errors misses too.</summary>
@@ -161,10 +149,9 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
 
     public void Print(LoadOptions o)
     {
-        double Ms(double p) => LatencyMs(p);
         var n = Latencies.Length;
         Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {(o.Diversity.Length > 0 ? o.Diversity : "default (Mmr)")}");
-        Console.WriteLine($"QPS {Qps:F0}   p50 {Ms(0.50):F2} ms   p90 {Ms(0.90):F2} ms   p99 {Ms(0.99):F2} ms   max {Ms(1.0 - 1e-12):F2} ms");
+        Console.WriteLine($"QPS {Qps:F0}   p50 {LatencyMs(0.50):F2} ms   p90 {LatencyMs(0.90):F2} ms   p99 {LatencyMs(0.99):F2} ms   max {LatencyMs(1.0 - 1e-12):F2} ms");
         Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({CpuMsPerRequest:F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {GcPause.TotalMilliseconds:F0} ms ({100 * GcPause.TotalSeconds / Wall.TotalSeconds:F1}% of the time)");
         var misses = GoalMisses(o);
         Console.WriteLine($"goals (p50 <= {o.GoalP50Ms:G} ms, p99 <= {o.GoalP99Ms:G} ms, >= {o.GoalQps:G} QPS): " +

@@ -29,7 +29,7 @@ public sealed class EmbeddedIntentParser(CatalogVocabulary vocabulary, CategoryC
         var normalized = IntentText.NormalizeQuery(query);
         var state = new ParseState(normalized);
 
-        // Every price and size pattern needs a digit: a query without one (most of them) skips their seven scans.
+        // Every price and size pattern needs a digit: a query without one skips their seven scans.
         var digits = normalized.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
         if (digits)
         {
@@ -41,6 +41,7 @@ public sealed class EmbeddedIntentParser(CatalogVocabulary vocabulary, CategoryC
         {
             ParseSizes(state);
         }
+
         var tokens = IntentText.Tokenize(normalized);
         ParseNegations(state, tokens);
         ParseVocabulary(state, tokens);
