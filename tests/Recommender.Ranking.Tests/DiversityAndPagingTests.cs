@@ -148,21 +148,6 @@ public sealed class DiversityAndPagingTests(DiversityHostFixture host) : IClassF
             string.Join(" | ", all.Take(10).Select(r => r.Pin.Title)));
     }
 
-    [Fact]
-    public void RankedListCache_OverCapacity_DropsTheOldest()
-    {
-        var cache = new RankedListCache(Microsoft.Extensions.Options.Options.Create(new PaginationOptions { MaxSnapshots = 2 }), TimeProvider.System);
-        RankedList List(string id) => new(id, [], 0, new LinearRanker(), null);
-
-        cache.Add(List("a"));
-        cache.Add(List("b"));
-        cache.Add(List("c"));
-
-        Assert.False(cache.TryGet("a", out _));
-        Assert.True(cache.TryGet("b", out _));
-        Assert.True(cache.TryGet("c", out _));
-    }
-
     private static double MeanPairwiseCosine(List<Candidate> top)
     {
         double sum = 0;

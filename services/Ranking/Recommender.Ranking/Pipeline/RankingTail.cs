@@ -30,15 +30,15 @@ public sealed class RankingTail(
     public SearchResponse? Continue(string pageToken, int pageSize, string fingerprint)
     {
         var position = PageToken.ReadPosition(pageToken, fingerprint);
-        if (position.QueryId is null || !lists.TryGet(position.QueryId, out var list))
+        if (position.QueryId is null || !lists.TryGetPage(position.QueryId, position.Offset, pageSize, out var kept))
         {
             return null;
         }
 
-        var response = Page(new PageSource(list), position.Offset, pageSize, fingerprint);
-        if (list.Intent is not null)
+        var response = Page(new PageSource(kept), position.Offset, pageSize, fingerprint);
+        if (kept.Intent is not null)
         {
-            response.Intent = list.Intent;
+            response.Intent = kept.Intent;
         }
 
         return response;
@@ -56,7 +56,7 @@ public sealed class RankingTail(
         var leaves = explainer is null ? null : ArrayPool<int>.Shared.Rent(Math.Max(1, candidates.Count * explainer.Trees));
 
         // The features of the whole list in one pooled block (zeroed, as a candidate's own array would start), given
-        // back once the page is built: a kept list copies what later pages need (RankedList).
+        // back once the page is built: a kept list copies what later pages need (RankedListSlot).
         var features = ArrayPool<double>.Shared.Rent(Math.Max(1, candidates.Count * RankingFeature.Count));
         features.AsSpan(0, candidates.Count * RankingFeature.Count).Clear();
         for (var i = 0; i < candidates.Count; i++)
@@ -70,7 +70,7 @@ public sealed class RankingTail(
             var queryId = NewId.NextGuid().ToString("N");
             if (lists.Enabled && offset + pageSize < ranked.Length)
             {
-                lists.Add(new RankedList(queryId, ranked, candidates.Count, model, intent));
+                lists.Add(queryId, ranked, candidates.Count, model, intent);
             }
 
             var response = Page(new PageSource(queryId, ranked, candidates.Count, model, leaves), offset, pageSize, fingerprint);
@@ -325,7 +325,7 @@ public sealed class RankingTail(
 }
 
 /// <summary>What a page is cut from: a list just ranked (its candidates, with the leaves they were scored into when
-/// the model notes them) or a kept <see cref="RankedList"/>.</summary>
+/// the model notes them) or a page of a kept list (<see cref="KeptPage"/>).</summary>
 internal readonly struct PageSource
 {
     public PageSource(string queryId, Candidate[] fresh, int totalCandidates, IRankerModel model, int[]? leaves)
@@ -338,7 +338,7 @@ internal readonly struct PageSource
         Leaves = leaves;
     }
 
-    public PageSource(RankedList kept)
+    public PageSource(KeptPage kept)
     {
         QueryId = kept.QueryId;
         Kept = kept;
@@ -351,7 +351,7 @@ internal readonly struct PageSource
 
     public Candidate[]? Fresh { get; }
 
-    public RankedList? Kept { get; }
+    public KeptPage? Kept { get; }
 
     public int Count { get; }
 

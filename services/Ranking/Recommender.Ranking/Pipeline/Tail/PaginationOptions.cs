@@ -12,7 +12,8 @@ public sealed class PaginationOptions
     [Range(1, 86_400)]
     public int SnapshotTtlSeconds { get; set; } = 600;
 
-    /// <summary>Most ranked lists kept per replica (the oldest go first); about 38 KB each at 200 candidates (pins are shared, features kept as float32).</summary>
+    /// <summary>Most ranked lists kept per replica: a ring of this many reused slots, each new list replacing the oldest;
+    /// about 38 KB a slot at 200 candidates (pins are shared, features kept as float32).</summary>
     [Range(0, 1_000_000)]
     public int MaxSnapshots { get; set; } = 1_000;
 }

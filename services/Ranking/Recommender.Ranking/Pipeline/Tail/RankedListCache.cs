@@ -1,144 +1,66 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Recommender.Contracts;
 
 namespace Recommender.Ranking.Pipeline.Tail;
 
-/// <summary>A ranked list as its first page saw it: later pages of the same query id are cut from it, so scores that
-/// change in between (engagement, a model swap) cannot repeat or skip pins across pages.
-/// <para>Kept compact, because every first page keeps one for minutes and each survives into the older GC generations:
-/// one struct per pin (the pin itself is the store's or <see cref="RetrievedPins"/>' shared instance) and the features
-/// as float32 in one block. Float32 is what the tree models compare (<c>(float)feature &lt;= threshold</c>), so later
-/// pages explain with the same tree decisions; a linear model's contributions may differ in the 7th digit.</para></summary>
-public sealed class RankedList
-{
-    private readonly RankedEntry[] _entries;
-    private readonly float[] _features;
-
-    public RankedList(string queryId, Candidate[] ranked, int totalCandidates, IRankerModel model, Contracts.Ranking.V1.Intent? intent)
-    {
-        QueryId = queryId;
-        TotalCandidates = totalCandidates;
-        Model = model;
-        Intent = intent;
-        _entries = new RankedEntry[ranked.Length];
-        _features = new float[ranked.Length * RankingFeature.Count];
-        for (var i = 0; i < ranked.Length; i++)
-        {
-            var c = ranked[i];
-            _entries[i] = new RankedEntry(c);
-            c.Features.CopyTo(_features.AsSpan(i * RankingFeature.Count, RankingFeature.Count));
-        }
-    }
-
-    public string QueryId { get; }
-
-    /// <summary>Pins in the list (all pages).</summary>
-    public int Count => _entries.Length;
-
-    public int TotalCandidates { get; }
-
-    /// <summary>The model that scored the list; explanations of later pages come from it.</summary>
-    public IRankerModel Model { get; }
-
-    public Contracts.Ranking.V1.Intent? Intent { get; }
-
-    internal long ExpiresAt { get; set; }
-
-    /// <summary>The pin at <paramref name="position"/> (0-based).</summary>
-    public ref readonly RankedEntry this[int position] => ref _entries[position];
-
-    /// <summary>The features of the pin at <paramref name="position"/>, widened back to double into <paramref name="into"/>.</summary>
-    public void Features(int position, Span<double> into)
-    {
-        var row = _features.AsSpan(position * RankingFeature.Count, RankingFeature.Count);
-        for (var f = 0; f < row.Length; f++)
-        {
-            into[f] = row[f];
-        }
-    }
-}
-
-/// <summary>What a later page shows of one ranked pin: the pin, its score, and what rules and diversity did to it.</summary>
-public readonly struct RankedEntry(Candidate c)
-{
-    public PinData Pin { get; } = c.Pin;
-
-    /// <summary>The pin as a result's message: the retrieved pin's shared one (<see cref="RetrievedPin.Message"/>), or
-    /// a new one for a candidate that did not come through <see cref="RetrievedPins"/>.</summary>
-    public Contracts.Catalog.V1.Pin Message => _retrieved?.Message ?? Pin.ToProto();
-
-    private readonly RetrievedPin? _retrieved = c.Retrieved;
-
-    public double Score { get; } = c.Score;
-
-    public TailEffects Effects { get; } = c.Effects;
-
-    public int ModelRank { get; } = c.ModelRank;
-
-    public double BoostDelta { get; } = c.BoostDelta;
-
-    public double BuryDelta { get; } = c.BuryDelta;
-
-    public double OutOfStockDelta { get; } = c.OutOfStockDelta;
-}
-
-/// <summary>Bounded, expiring store of <see cref="RankedList"/>s by query id (oldest evicted first). A page token whose
-/// list was evicted or expired falls back to ranking again from its offset.</summary>
+/// <summary>Ranked lists by query id, so later pages of a query are cut from the list its first page saw, even when
+/// scores change in between (engagement, a model swap). Bounded and expiring: a ring of
+/// <see cref="PaginationOptions.MaxSnapshots"/> reused slots (<see cref="RankedListSlot"/>), so each new list replaces
+/// the oldest. A page token whose list was replaced or expired falls back to ranking again from its offset.</summary>
 public sealed class RankedListCache(IOptions<PaginationOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, RankedList> _lists = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _order = new();
+    private readonly ConcurrentDictionary<string, RankedListSlot> _lists = new(StringComparer.Ordinal);
+    private readonly RankedListSlot?[] _ring = new RankedListSlot?[options.Value.MaxSnapshots];
     private readonly long _ttlTicks = TimeSpan.FromSeconds(options.Value.SnapshotTtlSeconds).Ticks;
-    private readonly int _max = options.Value.MaxSnapshots;
-
-    private int _count;
+    private long _next = -1;
 
     /// <summary>False when <see cref="PaginationOptions.MaxSnapshots"/> is 0: nothing is kept, so there is no list to build.</summary>
-    public bool Enabled => _max > 0;
+    public bool Enabled => _ring.Length > 0;
 
-    /// <summary>Lists kept now (kept as a counter: ConcurrentDictionary.Count takes every lock).</summary>
-    public int Count => Volatile.Read(ref _count);
-
-    public void Add(RankedList list)
+    /// <summary>Keeps <paramref name="ranked"/> (copied) as the list of <paramref name="queryId"/>, in place of the oldest
+    /// list; false when nothing is kept (disabled, or the ring came round to a slot still being written).</summary>
+    public bool Add(string queryId, ReadOnlySpan<Candidate> ranked, int totalCandidates, IRankerModel model, Contracts.Ranking.V1.Intent? intent)
     {
-        if (_max == 0)
+        if (_ring.Length == 0)
         {
-            return;
+            return false;
         }
 
-        var now = time.GetUtcNow().UtcTicks;
-        list.ExpiresAt = now + _ttlTicks;
-        if (_lists.TryAdd(list.QueryId, list))
+        var index = (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_ring.Length);
+        var slot = Volatile.Read(ref _ring[index]) ?? Interlocked.CompareExchange(ref _ring[index], new RankedListSlot(), null) ?? _ring[index]!;
+        var expiresAt = time.GetUtcNow().UtcTicks + _ttlTicks;
+        if (!slot.TryWrite(queryId, ranked, totalCandidates, model, intent, expiresAt, out var replaced))
         {
-            Interlocked.Increment(ref _count);
-            _order.Enqueue(list.QueryId);
+            return false;
         }
 
-        // Drop from the oldest end while over the bound or expired.
-        while (_order.TryPeek(out var oldest))
+        if (replaced is not null)
         {
-            var live = _lists.TryGetValue(oldest, out var l);
-            if (live && Volatile.Read(ref _count) <= _max && l!.ExpiresAt > now)
-            {
-                break;
-            }
-
-            if (_order.TryDequeue(out var id) && _lists.TryRemove(id, out _))
-            {
-                Interlocked.Decrement(ref _count);
-            }
+            _lists.TryRemove(KeyValuePair.Create(replaced, slot));
         }
+
+        _lists[queryId] = slot;
+
+        // A writer that came round the ring meanwhile replaced this list already: drop the entry it could not see.
+        if (!string.Equals(slot.QueryId, queryId, StringComparison.Ordinal))
+        {
+            _lists.TryRemove(KeyValuePair.Create(queryId, slot));
+        }
+
+        return true;
     }
 
-    public bool TryGet(string queryId, out RankedList list)
+    /// <summary>A copy of the page at <paramref name="offset"/> (up to <paramref name="pageSize"/> pins) of the list kept
+    /// for <paramref name="queryId"/>; false when that list was replaced or expired.</summary>
+    public bool TryGetPage(string queryId, int offset, int pageSize, out KeptPage page)
     {
-        if (_lists.TryGetValue(queryId, out list!) && list.ExpiresAt > time.GetUtcNow().UtcTicks)
+        page = null!;
+        if (!_lists.TryGetValue(queryId, out var slot))
         {
-            return true;
+            return false;
         }
 
-        list = null!;
-        return false;
+        page = slot.TryRead(queryId, offset, pageSize, time.GetUtcNow().UtcTicks)!;
+        return page is not null;
     }
 }
