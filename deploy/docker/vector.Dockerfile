@@ -34,6 +34,10 @@ ENV Vector__Embedded__DataPath=/var/lib/recommender/vector
 RUN mkdir -p /var/lib/recommender/vector && chown -R $APP_UID:$APP_UID /var/lib/recommender
 VOLUME ["/var/lib/recommender/vector"]
 EXPOSE 5301 5300
+# The young GC generation's budget, 64 MB per heap. The runtime sizes it from the CPU cache, which some VMs hide (no
+# /sys/devices/system/cpu/cpu0/cache): it then falls back to a few MB and collects hundreds of times a second under
+# search load (docs/deploy.md, "GC budget"). Read once, at process start.
+ENV DOTNET_GCgen0size=0x4000000
 USER $APP_UID
 # Nothing is written under /app: mount /tmp (tmpfs/emptyDir) when the root filesystem is read-only.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["healthcheck", "5300", "/health/ready"]

@@ -4,7 +4,7 @@ namespace Recommender.LoadTests;
 
 /// <summary>Command line: --pins N --seconds S --warmup S --concurrency C --queries Q --page-size P --candidates K
 /// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N --rpc-floor N --rounds N
-/// --goal-p50-ms MS --goal-p99-ms MS --goal-qps N.</summary>
+/// --goal-p50-ms MS --goal-p99-ms MS --goal-qps N --gen0-budget-mb MB.</summary>
 public sealed class LoadOptions
 {
     public int Pins { get; private set; } = 55_000;
@@ -23,6 +23,11 @@ public sealed class LoadOptions
     public double GoalP99Ms { get; private set; } = 10;
 
     public double GoalQps { get; private set; } = 1_500;
+
+    /// <summary>The young GC generation's budget per heap that the services' images set (DOTNET_GCgen0size in
+    /// deploy/docker/*.Dockerfile; docs/deploy.md, "GC budget"). The runtime reads it only at start, so without it in
+    /// the environment the client runs itself again with it (<see cref="GcBudget"/>). 0: the runtime's own budget.</summary>
+    public int Gen0BudgetMb { get; private set; } = 64;
 
     public int Queries { get; private set; } = 2_000;
 
@@ -63,40 +68,64 @@ public sealed class LoadOptions
     /// <summary>During the measured load: sample allocations by type and print this many top types.</summary>
     public int AllocProfile { get; private set; }
 
+    public const string Usage =
+        "usage: Recommender.LoadTests [--pins N] [--seconds S] [--warmup S] [--concurrency C] [--rounds N] [--queries Q] [--page-size P]\n" +
+        "  [--candidates K] [--diversity None|Mmr|BrandCap] [--vector-transport inprocess|grpc] [--products F1,F2] [--gen0-budget-mb MB]\n" +
+        "  [--goal-p50-ms MS] [--goal-p99-ms MS] [--goal-qps N] [--breakdown N] [--diversity-check N] [--recall N] [--rpc-floor N]\n" +
+        "  [--alloc-profile TOP] [--target URL --api-key KEY]  (docs/ranking.md, \"Load: Search over gRPC at 55,000 pins\")";
+
     public static LoadOptions Parse(string[] args)
     {
         var o = new LoadOptions();
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i += 2)
         {
-            var value = args[i + 1];
-            switch (args[i])
+            if (args[i] is "--help" or "-h")
             {
-                case "--pins": o.Pins = Int(value); break;
-                case "--seconds": o.Seconds = Int(value); break;
-                case "--warmup": o.Warmup = Int(value); break;
-                case "--concurrency": o.Concurrency = Int(value); break;
-                case "--queries": o.Queries = Int(value); break;
-                case "--page-size": o.PageSize = Int(value); break;
-                case "--candidates": o.Candidates = Int(value); break;
-                case "--diversity": o.Diversity = value; break;
-                case "--vector-transport": o.VectorTransport = value is "grpc" or "inprocess" ? value : throw new ArgumentException("--vector-transport is grpc or inprocess."); break;
-                case "--products": o.Products = value.Split(',', StringSplitOptions.RemoveEmptyEntries); break;
-                case "--target": o.Target = value; break;
-                case "--api-key": o.ApiKey = value; break;
-                case "--breakdown": o.Breakdown = Int(value); break;
-                case "--diversity-check": o.DiversityCheck = Int(value); break;
-                case "--recall": o.Recall = Int(value); break;
-                case "--rpc-floor": o.RpcFloor = Int(value); break;
-                case "--alloc-profile": o.AllocProfile = Int(value); break;
-                case "--rounds": o.Rounds = Int(value); break;
-                case "--goal-p50-ms": o.GoalP50Ms = Positive(args[i], value); break;
-                case "--goal-p99-ms": o.GoalP99Ms = Positive(args[i], value); break;
-                case "--goal-qps": o.GoalQps = Positive(args[i], value); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}.");
+                throw new ArgumentException(Usage);
+            }
+
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
+            try
+            {
+                Set(o, args[i], value);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                throw new ArgumentException($"{args[i]} must be a whole number, got '{value}'.", e);
             }
         }
 
         return o.Rounds < 1 ? throw new ArgumentException("--rounds must be at least 1.") : o;
+    }
+
+    private static void Set(LoadOptions o, string option, string value)
+    {
+        switch (option)
+        {
+            case "--pins": o.Pins = Int(value); break;
+            case "--seconds": o.Seconds = Int(value); break;
+            case "--warmup": o.Warmup = Int(value); break;
+            case "--concurrency": o.Concurrency = Int(value); break;
+            case "--queries": o.Queries = Int(value); break;
+            case "--page-size": o.PageSize = Int(value); break;
+            case "--candidates": o.Candidates = Int(value); break;
+            case "--diversity": o.Diversity = value; break;
+            case "--vector-transport": o.VectorTransport = value is "grpc" or "inprocess" ? value : throw new ArgumentException("--vector-transport is grpc or inprocess."); break;
+            case "--products": o.Products = value.Split(',', StringSplitOptions.RemoveEmptyEntries); break;
+            case "--target": o.Target = value; break;
+            case "--api-key": o.ApiKey = value; break;
+            case "--breakdown": o.Breakdown = Int(value); break;
+            case "--diversity-check": o.DiversityCheck = Int(value); break;
+            case "--recall": o.Recall = Int(value); break;
+            case "--rpc-floor": o.RpcFloor = Int(value); break;
+            case "--alloc-profile": o.AllocProfile = Int(value); break;
+            case "--rounds": o.Rounds = Int(value); break;
+            case "--goal-p50-ms": o.GoalP50Ms = Positive(option, value); break;
+            case "--goal-p99-ms": o.GoalP99Ms = Positive(option, value); break;
+            case "--goal-qps": o.GoalQps = Positive(option, value); break;
+            case "--gen0-budget-mb": o.Gen0BudgetMb = Int(value) <= 4_096 ? Int(value) : throw new ArgumentException("--gen0-budget-mb is at most 4096."); break;
+            default: throw new ArgumentException($"Unknown option {option}.");
+            }
     }
 
     private static int Int(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);

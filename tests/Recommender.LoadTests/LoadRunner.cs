@@ -48,11 +48,15 @@ public static class LoadRunner
         wall.Stop();
         sampler?.Stop();
         sampler?.Print(o.AllocProfile);
+        var young = GC.GetGCMemoryInfo(GCKind.Ephemeral);
         process.Refresh();
         Array.Sort(latencies);
         return new LoadReport(latencies, errors, results, wall.Elapsed, process.TotalProcessorTime - cpu0,
             GC.GetTotalAllocatedBytes() - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
-            GC.GetTotalPauseDuration() - paused);
+            GC.GetTotalPauseDuration() - paused)
+        {
+            YoungGc = young.Index > 0 ? new YoungGc(young.GenerationInfo[0].SizeBeforeBytes, young.PromotedBytes, young.PauseDurations[0]) : null,
+        };
     }
 
     private static async Task<(long[] Latencies, int Errors, long Results)> RunPhaseAsync(
@@ -88,9 +92,14 @@ public static class LoadRunner
     }
 }
 
+/// <summary>The last gen0/gen1 collection of a window: what it found in gen0 (about the budget), what survived it, its pause.</summary>
+public sealed record YoungGc(long Gen0Bytes, long PromotedBytes, TimeSpan Pause);
+
 /// <summary>One measured window; <see cref="Latencies"/> (Stopwatch ticks) sorted ascending.</summary>
 public sealed record LoadReport(long[] Latencies, int Errors, long Results, TimeSpan Wall, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan GcPause)
 {
+    public YoungGc? YoungGc { get; init; }
+
     public double Qps => Latencies.Length / Wall.TotalSeconds;
 
     public double CpuMsPerRequest => Cpu.TotalMilliseconds / Math.Max(1, Latencies.Length);
@@ -153,6 +162,11 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
         Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {(o.Diversity.Length > 0 ? o.Diversity : "default (Mmr)")}");
         Console.WriteLine($"QPS {Qps:F0}   p50 {LatencyMs(0.50):F2} ms   p90 {LatencyMs(0.90):F2} ms   p99 {LatencyMs(0.99):F2} ms   max {LatencyMs(1.0 - 1e-12):F2} ms");
         Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({CpuMsPerRequest:F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {GcPause.TotalMilliseconds:F0} ms ({100 * GcPause.TotalSeconds / Wall.TotalSeconds:F1}% of the time)");
+        if (YoungGc is { } young)
+        {
+            Console.WriteLine($"last young GC: {young.Gen0Bytes / 1048576.0:F0} MB in gen0, {young.PromotedBytes / 1024.0:F0} KB promoted, paused {young.Pause.TotalMilliseconds:F1} ms");
+        }
+
         var misses = GoalMisses(o);
         Console.WriteLine($"goals (p50 <= {o.GoalP50Ms:G} ms, p99 <= {o.GoalP99Ms:G} ms, >= {o.GoalQps:G} QPS): " +
             (misses.Count == 0 ? "met" : $"not met ({string.Join(", ", misses)})"));

@@ -25,7 +25,23 @@ using Recommender.Vector;
 // Search load over gRPC. Without --target it starts Vector (embedded store) + Ranking in this process on a loopback
 // port (Ranking calls Vector in process as services/Embedded does, or over loopback gRPC with --vector-transport grpc),
 // loads --pins pins, and measures.
-var o = LoadOptions.Parse(args);
+LoadOptions o;
+try
+{
+    o = LoadOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    var help = args is ["--help" or "-h", ..];
+    (help ? Console.Out : Console.Error).WriteLine(help ? LoadOptions.Usage : e.Message + Environment.NewLine + LoadOptions.Usage);
+    return help ? 0 : 2;
+}
+
+if (await GcBudget.RunWithBudgetAsync(o, args) is { } exitCode)
+{
+    return exitCode;
+}
+
 var tenant = "load";
 WebApplication? app = null;
 string? dataPath = null;
@@ -93,7 +109,7 @@ if (o.Target is null)
 
     await app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(tenant, CancellationToken.None);
     await app.Services.WaitForVectorIndexesAsync(CancellationToken.None);
-    Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}; Ranking -> Vector {o.VectorTransport}");
+    Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}; Ranking -> Vector {o.VectorTransport}; {GcBudget.Describe()}");
 }
 else
 {
@@ -136,7 +152,7 @@ if (o.Recall > 0 && app is not null)
     if (o.Seconds == 0)
     {
         await ShutdownAsync();
-        return;
+        return 0;
     }
 }
 
@@ -147,7 +163,7 @@ if (o.DiversityCheck > 0 && app is not null)
     if (o.Seconds == 0)
     {
         await ShutdownAsync();
-        return;
+        return 0;
     }
 }
 
@@ -162,6 +178,7 @@ if (o.Breakdown > 0 && app is not null)
 }
 
 await ShutdownAsync();
+return 0;
 
 // Stops the in-process server and deletes its data (the store and the search log).
 async Task ShutdownAsync()

@@ -20,6 +20,7 @@ public static partial class KnownNames
         (HostEnvironment(), "the ASP.NET Core host"),
         (HttpPorts(), "the ASP.NET Core host (the runtime image sets it; the Dockerfiles clear it)"),
         (Otlp(), "OpenTelemetry exporter (service defaults export only when it is set)"),
+        (GcGen0Size(), "the .NET runtime's garbage collector (the young generation's budget, read at process start)"),
     ];
 
     /// <summary>Keys whose options are being written on other branches. Keep this list short; see UntilBound.</summary>
@@ -65,4 +66,7 @@ public static partial class KnownNames
 
     [GeneratedRegex("^OTEL_EXPORTER_OTLP_ENDPOINT$")]
     private static partial Regex Otlp();
+
+    [GeneratedRegex("^DOTNET_GCgen0size$")]
+    private static partial Regex GcGen0Size();
 }
