@@ -2,9 +2,7 @@ using System.Globalization;
 
 namespace Recommender.LoadTests;
 
-/// <summary>Command line: --pins N --seconds S --warmup S --concurrency C --queries Q --page-size P --candidates K
-/// --diversity None|Mmr|BrandCap --vector-transport inprocess|grpc --products F1[,F2] --target URL --api-key KEY --breakdown N --diversity-check N --alloc-profile TOP --recall N --rpc-floor N --rounds N
-/// --goal-p50-ms MS --goal-p99-ms MS --goal-qps N --gen0-budget-mb MB.</summary>
+/// <summary>The load client's command line (<see cref="Usage"/>).</summary>
 public sealed class LoadOptions
 {
     public int Pins { get; private set; } = 55_000;
@@ -74,6 +72,9 @@ public sealed class LoadOptions
         "  [--goal-p50-ms MS] [--goal-p99-ms MS] [--goal-qps N] [--breakdown N] [--diversity-check N] [--recall N] [--rpc-floor N]\n" +
         "  [--alloc-profile TOP] [--target URL --api-key KEY]  (docs/ranking.md, \"Load: Search over gRPC at 55,000 pins\")";
 
+    /// <summary>--help or -h was given: print <see cref="Usage"/> and run nothing.</summary>
+    public bool Help { get; private set; }
+
     public static LoadOptions Parse(string[] args)
     {
         var o = new LoadOptions();
@@ -81,7 +82,8 @@ public sealed class LoadOptions
         {
             if (args[i] is "--help" or "-h")
             {
-                throw new ArgumentException(Usage);
+                o.Help = true;
+                return o;
             }
 
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -123,9 +125,9 @@ public sealed class LoadOptions
             case "--goal-p50-ms": o.GoalP50Ms = Positive(option, value); break;
             case "--goal-p99-ms": o.GoalP99Ms = Positive(option, value); break;
             case "--goal-qps": o.GoalQps = Positive(option, value); break;
-            case "--gen0-budget-mb": o.Gen0BudgetMb = Int(value) <= 4_096 ? Int(value) : throw new ArgumentException("--gen0-budget-mb is at most 4096."); break;
+            case "--gen0-budget-mb": o.Gen0BudgetMb = Int(value) is var mb and <= 4_096 ? mb : throw new ArgumentException("--gen0-budget-mb is at most 4096."); break;
             default: throw new ArgumentException($"Unknown option {option}.");
-            }
+        }
     }
 
     private static int Int(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);

@@ -30,11 +30,16 @@ try
 {
     o = LoadOptions.Parse(args);
 }
-catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+catch (ArgumentException e)
 {
-    var help = args is ["--help" or "-h", ..];
-    (help ? Console.Out : Console.Error).WriteLine(help ? LoadOptions.Usage : e.Message + Environment.NewLine + LoadOptions.Usage);
-    return help ? 0 : 2;
+    Console.Error.WriteLine(e.Message + Environment.NewLine + LoadOptions.Usage);
+    return 2;
+}
+
+if (o.Help)
+{
+    Console.WriteLine(LoadOptions.Usage);
+    return 0;
 }
 
 if (await GcBudget.RunWithBudgetAsync(o, args) is { } exitCode)

@@ -54,13 +54,8 @@ public sealed class RankedListCache(IOptions<PaginationOptions> options, TimePro
     /// for <paramref name="queryId"/>; false when that list was replaced or expired.</summary>
     public bool TryGetPage(string queryId, int offset, int pageSize, out KeptPage page)
     {
-        page = null!;
-        if (!_lists.TryGetValue(queryId, out var slot))
-        {
-            return false;
-        }
-
-        page = slot.TryRead(queryId, offset, pageSize, time.GetUtcNow().UtcTicks)!;
-        return page is not null;
+        var read = _lists.TryGetValue(queryId, out var slot) ? slot.TryRead(queryId, offset, pageSize, time.GetUtcNow().UtcTicks) : null;
+        page = read!;
+        return read is not null;
     }
 }
