@@ -64,23 +64,25 @@ public sealed class RetrievedPinsTests
         Assert.Equal(["p1", "p2"], resolved.Select(r => r.Pin.Id));
     }
 
-    /// <summary>An in-process hit carries the store's own pin instance: that instance is the pin (not a conversion of the
-    /// message), and its vector, once fetched, is found by the instance; a new version (a new instance) is not.</summary>
+    /// <summary>An in-process hit carries the store's own pin version (<see cref="SharedPin"/>): its pin is the pin (not a
+    /// conversion of the message), and its vector, once fetched, is kept on that version; a new version (a new instance)
+    /// does not have it.</summary>
     [Fact]
     public void Of_InProcessHit_UsesTheStoredInstanceAndKeysItsVectorByIt()
     {
         var pins = new RetrievedPins();
         var stored = new PinData { Id = "p1", Tenant = "t", Title = "Stored lamp", Version = 3 };
+        var shared = new SharedPin(stored);
         var hit = Hit("p1", 3);
-        hit.StoredPin = stored;
+        hit.StoredPin = shared;
 
         var before = pins.Resolve([hit], needVectors: true, out var missing);
         var point = Point("p1", 3, 0.6f, 0.8f);
-        point.StoredPin = stored;
+        point.StoredPin = shared;
         pins.Remember(point);
         var (pin, vector) = pins.Of(hit);
         var newer = Hit("p1", 4);
-        newer.StoredPin = stored with { Version = 4 };
+        newer.StoredPin = new SharedPin(stored with { Version = 4 });
 
         Assert.Same(stored, before[0].Pin);
         Assert.Equal([0], missing);

@@ -158,11 +158,13 @@ public sealed class InProcessVectorClientTests
         var overGrpc = await host.Client.SearchAsync(search, cancellationToken: Ct);
         Assert.Equal(overGrpc, after);
 
-        // In process each hit also carries the store's own pin instance (what Ranking keys its vector cache by): the same
-        // instance while the version lives, a new one after the upsert. Over the network there is none.
-        Assert.All(first.Results.Zip(second.Results), pair => Assert.Same(Assert.IsType<PinData>(pair.First.StoredPin), pair.Second.StoredPin));
-        Assert.All(first.Results, r => Assert.Equal((r.Pin.Id, r.Pin.Version, r.Pin.Title), (r.StoredPin!.Id, r.StoredPin.Version, r.StoredPin.Title)));
-        Assert.Equal((top.Version + 1, updated.Title), (updatedHit.StoredPin!.Version, updatedHit.StoredPin.Title));
+        // In process each hit also carries the store's own pin version (what Ranking keeps its form of the pin on): the
+        // same instance while the version lives, a new one after the upsert, whose message is the hit's. Over the
+        // network there is none.
+        Assert.All(first.Results.Zip(second.Results), pair => Assert.Same(Assert.IsType<SharedPin>(pair.First.StoredPin), pair.Second.StoredPin));
+        Assert.All(first.Results, r => Assert.Equal((r.Pin.Id, r.Pin.Version, r.Pin.Title), (r.StoredPin!.Pin.Id, r.StoredPin.Pin.Version, r.StoredPin.Pin.Title)));
+        Assert.All(first.Results, r => Assert.Same(r.Pin, r.StoredPin!.Message));
+        Assert.Equal((top.Version + 1, updated.Title), (updatedHit.StoredPin!.Pin.Version, updatedHit.StoredPin.Pin.Title));
         Assert.All(overGrpc.Results, r => Assert.Null(r.StoredPin));
         var got = await inProcess.GetAsync(new GetRequest { Tenant = Acme, PinIds = { top.Id }, WithVectors = true }, cancellationToken: Ct);
         Assert.Same(updatedHit.StoredPin, Assert.Single(got.Points).StoredPin);

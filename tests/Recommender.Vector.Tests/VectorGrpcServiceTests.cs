@@ -177,9 +177,9 @@ public sealed class VectorGrpcServiceTests
         Assert.Equal(backend.ToLowerInvariant(), info.Backend);
     }
 
-    /// <summary>grpc-dotnet creates the service for every call; the stored pins' messages outlive the call, so a second
-    /// search over the wire for the same pins builds none (the embedded store shares its pin instances; Qdrant's hits
-    /// are new objects and never use the cache).</summary>
+    /// <summary>grpc-dotnet creates the service for every call; each stored version keeps its own wire message
+    /// (<see cref="SharedPin"/>), so a search over the wire builds the messages of the pins it returns, and only those,
+    /// and a second search for the same pins reuses them (Qdrant's hits are new objects and have none to keep).</summary>
     [Fact]
     public async Task Search_SamePinsTwiceOverTheWire_MessagesBuiltOnce()
     {
@@ -189,16 +189,21 @@ public sealed class VectorGrpcServiceTests
         await host.Client.UpsertAsync(upsert, cancellationToken: Ct);
         var search = new SearchRequest { Tenant = Acme, Limit = 10, EmbedderVersion = EmbedderVersion, Sparse = SparseQuery("wool rug").ToProto() };
         search.Dense.Add(DenseQuery("wool rug"));
-        var messages = host.Services.GetRequiredService<PinProtoCache>();
+        var store = host.Services.GetRequiredService<IVectorStore>();
+        var all = Catalog().Where(p => p.Pin.Tenant == Acme).Select(p => p.Pin.Id).ToList();
 
         var first = await host.Client.SearchAsync(search, cancellationToken: Ct);
-        var madeAfterFirst = messages.Made;
+        var found = first.Results.Select(r => r.Pin.Id).ToHashSet();
+        var built = (await store.GetAsync(Acme, all, Ct)).Where(p => p.Shared!.HasMessage).ToList();
+        var messages = built.Select(p => p.Shared!.Message).ToList();
         var second = await host.Client.SearchAsync(search, cancellationToken: Ct);
+        var builtAfter = (await store.GetAsync(Acme, all, Ct)).Where(p => p.Shared!.HasMessage).ToList();
 
         Assert.Equal(10, first.Results.Count);
         Assert.Equal(first.Results.Select(r => r.Pin), second.Results.Select(r => r.Pin));
-        Assert.Equal(first.Results.Count, madeAfterFirst);
-        Assert.Equal(madeAfterFirst, messages.Made);
+        Assert.Equal(found.Order(StringComparer.Ordinal), built.Select(p => p.Pin.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(messages, builtAfter.Select(p => p.Shared!.Message), ReferenceEqualityComparer.Instance);
+        Assert.Equal(first.Results.Select(r => r.Pin), first.Results.Select(r => built.Single(p => p.Pin.Id == r.Pin.Id).Shared!.Message));
     }
 
     [Theory]

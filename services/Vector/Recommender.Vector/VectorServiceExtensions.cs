@@ -48,8 +48,6 @@ public static class VectorServiceExtensions
             builder.Services.AddSingleton<IVectorStore>(sp => sp.GetRequiredService<EmbeddedVectorStore>());
         }
 
-        // One for the process: the gRPC service itself is created per call.
-        builder.Services.AddSingleton<PinProtoCache>();
         builder.Services.AddRecommenderConsumers(x =>
         {
             x.AddConsumer<PinsEmbeddedConsumer>();

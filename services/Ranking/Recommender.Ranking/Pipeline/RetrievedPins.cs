@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Recommender.Contracts;
 using Recommender.Contracts.Catalog.V1;
 using Recommender.Contracts.Vector.V1;
@@ -13,18 +12,16 @@ namespace Recommender.Ranking.Pipeline;
 /// vector and looking its terms up again per candidate; MMR's vectors are fetched only for pins not seen before
 /// (<see cref="Resolve"/> lists them), so searches need not carry them.
 /// Entries of pins from the network are bounded: that cache is emptied when it reaches <see cref="MaxPins"/> (about
-/// 1.5 KB per pin with its vector, plus its terms once ranked); entries of in-process pins live as long as the store
-/// holds that pin instance.
+/// 1.5 KB per pin with its vector, plus its terms once ranked); entries of in-process pins are kept on the store's own
+/// version (<see cref="SharedPin"/>) and live as long as the store holds that version.
 /// </summary>
 public sealed class RetrievedPins
 {
     public const int MaxPins = 100_000;
 
-    private readonly ConcurrentDictionary<Key, RetrievedPin> _pins = new();
+    private static readonly Func<PinData, RetrievedPin> Create = static pin => new RetrievedPin(pin);
 
-    /// <summary>In-process hits, keyed by the store's own pin instance (<see cref="ScoredPin.StoredPin"/>): no id
-    /// hashing, and an entry goes when the store drops the instance (an upsert makes a new one).</summary>
-    private readonly ConditionalWeakTable<PinData, RetrievedPin> _stored = [];
+    private readonly ConcurrentDictionary<Key, RetrievedPin> _pins = new();
 
     /// <summary>The pin of a hit, with its vector when the hit carries one (or an earlier hit of this version did).</summary>
     public RetrievedPin Of(ScoredPin hit)
@@ -74,8 +71,10 @@ public sealed class RetrievedPins
         retrieved.Vector ??= point.Dense.ToArray();
     }
 
-    /// <summary>The entry of the store's pin instance, added when it is new.</summary>
-    private RetrievedPin Stored(PinData pin) => _stored.GetValue(pin, static p => new RetrievedPin(p));
+    /// <summary>The entry of an in-process hit's stored version (<see cref="ScoredPin.StoredPin"/>), kept on that
+    /// version itself: no id hashing and no lookup, and it goes when the store drops the version (an upsert makes a new
+    /// one).</summary>
+    private static RetrievedPin Stored(SharedPin pin) => pin.Attached(Create);
 
     /// <summary>The entry of the message's pin version, converted and added when it is new. An entry is never
     /// replaced, only completed (its vector set), so a concurrent search cannot lose another's vector.</summary>

@@ -13,13 +13,10 @@ namespace Recommender.Vector.Grpc;
 
 /// <summary>The internal vector API over whichever <see cref="IVectorStore"/> is configured. Service keys only.</summary>
 [Authorize(Policy = Policies.Service)]
-public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchOptions> options, PinProtoCache pinMessages)
+public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchOptions> options)
     : VectorService.VectorServiceBase
 {
     private readonly VectorSearchOptions _options = options.Value;
-
-    /// <summary>The wire form of each stored pin, made once per process, when the store shares its pin instances.</summary>
-    private readonly PinProtoCache? _pins = store.SharesStoredPins ? pinMessages : null;
 
     public override async Task<UpsertResponse> Upsert(UpsertRequest request, ServerCallContext context)
     {
@@ -53,7 +50,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
         TenantAccess.Resolve(context, request.Tenant);
         var points = await store.GetAsync(request.Tenant, request.PinIds, context.CancellationToken);
         var response = new GetResponse();
-        response.Points.Add(points.Select(p => p.ToProto(request.WithVectors, _pins)));
+        response.Points.Add(points.Select(p => p.ToProto(request.WithVectors)));
         return response;
     }
 
@@ -70,7 +67,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
             request.EmbedderVersion,
             request.WithVectors);
         var hits = await store.SearchAsync(query, context.CancellationToken);
-        return hits.ToResponse(request.WithVectors, _pins);
+        return hits.ToResponse(request.WithVectors);
     }
 
     public override async Task<SearchResponse> Recommend(RecommendRequest request, ServerCallContext context)
@@ -80,7 +77,7 @@ public sealed class VectorGrpcService(IVectorStore store, IOptions<VectorSearchO
         var hits = await store.RecommendAsync(
             new RecommendQuery(request.Tenant, request.PositiveIds, request.NegativeIds, request.Filter.ToFilter(), request.Limit, request.WithVectors),
             context.CancellationToken);
-        return hits.ToResponse(request.WithVectors, _pins);
+        return hits.ToResponse(request.WithVectors);
     }
 
     public override async Task<CollectionInfo> GetCollectionInfo(CollectionInfoRequest request, ServerCallContext context)

@@ -32,7 +32,7 @@ public static class VectorProtoMapping
     /// <summary>The hits as a response, in order, the list sized once. The hits' stored points and pins are usually
     /// not in cache (a search touches ~200 of the store's objects): each is prefetched a few hits ahead, so their
     /// misses overlap instead of stalling the mapping one by one (they were ~4% of a search's CPU).</summary>
-    public static SearchResponse ToResponse(this IReadOnlyList<SearchHit> hits, bool withVectors, PinProtoCache? pins)
+    public static SearchResponse ToResponse(this IReadOnlyList<SearchHit> hits, bool withVectors)
     {
         const int ahead = 8;
         var response = new SearchResponse();
@@ -59,18 +59,22 @@ public static class VectorProtoMapping
                 MemoryPrefetch.Object(hits[i + ahead].Point.Pin);
             }
 
-            response.Results.Add(hits[i].ToProto(withVectors, pins));
+            response.Results.Add(hits[i].ToProto(withVectors));
         }
 
         return response;
     }
 
-    public static ScoredPin ToProto(this SearchHit hit, bool withVectors, PinProtoCache? pins = null)
+    /// <summary>A hit as the wire message. A stored version the store shares (<see cref="StoredPoint.Shared"/>) gives
+    /// its own message, built once for every response that shows it, and travels along in process
+    /// (<see cref="ScoredPin.StoredPin"/>); other hits get a message built for this one.</summary>
+    public static ScoredPin ToProto(this SearchHit hit, bool withVectors)
     {
+        var shared = hit.Point.Shared;
         var scored = new ScoredPin
         {
-            Pin = pins?.For(hit.Point.Pin) ?? hit.Point.Pin.ToProto(),
-            StoredPin = pins is null ? null : hit.Point.Pin,
+            Pin = shared?.Message ?? hit.Point.Pin.ToProto(),
+            StoredPin = shared,
             Score = hit.Score,
             DenseScore = hit.DenseScore,
             SparseScore = hit.SparseScore,
@@ -83,12 +87,13 @@ public static class VectorProtoMapping
         return scored;
     }
 
-    public static VectorPoint ToProto(this StoredPoint point, bool withVectors, PinProtoCache? pins = null)
+    /// <summary>A point as the wire message; a shared stored version's message as <see cref="ToProto(SearchHit, bool)"/>.</summary>
+    public static VectorPoint ToProto(this StoredPoint point, bool withVectors)
     {
         var proto = new VectorPoint
         {
-            Pin = pins?.For(point.Pin) ?? point.Pin.ToProto(),
-            StoredPin = pins is null ? null : point.Pin,
+            Pin = point.Shared?.Message ?? point.Pin.ToProto(),
+            StoredPin = point.Shared,
             EmbedderVersion = point.EmbedderVersion,
         };
         if (withVectors)

@@ -20,9 +20,4 @@ public interface IVectorStore
     Task<IReadOnlyList<SearchHit>> RecommendAsync(RecommendQuery query, CancellationToken cancellationToken);
 
     Task<CollectionStats> GetStatsAsync(string? tenant, CancellationToken cancellationToken);
-
-    /// <summary>Whether hits and points carry the store's own <see cref="Recommender.Contracts.PinData"/> instances,
-    /// one per stored pin version and never changed after the upsert (the embedded store), rather than copies made
-    /// per call (Qdrant). Callers may then cache what they derive from a pin per instance.</summary>
-    bool SharesStoredPins => false;
 }

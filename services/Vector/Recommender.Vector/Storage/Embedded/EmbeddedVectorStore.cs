@@ -222,9 +222,6 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public bool SharesStoredPins => true;
-
     public void Dispose()
     {
         // The container may dispose it twice (registered as itself and as IVectorStore).

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Recommender.Contracts;
 using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
@@ -158,7 +159,7 @@ internal sealed partial class Segment
         }
 
         var previous = _entries[slot];
-        var entry = new Entry(point with { Dense = [] }, slot, ++_generation);
+        var entry = new Entry(point with { Dense = [], Shared = new SharedPin(point.Pin) }, slot, ++_generation);
         _entries[slot] = entry;
         _generations[slot] = entry.Generation;
         Columns.Set(slot, point.Pin, _keywords);
