@@ -35,7 +35,7 @@ public static class LoadRunner
         GC.Collect();
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
-        var alloc0 = GC.GetTotalAllocatedBytes();
+        var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         var gen0 = GC.CollectionCount(0);
         var gen1 = GC.CollectionCount(1);
         var gen2 = GC.CollectionCount(2);
@@ -52,7 +52,7 @@ public static class LoadRunner
         process.Refresh();
         Array.Sort(latencies);
         return new LoadReport(latencies, errors, results, wall.Elapsed, process.TotalProcessorTime - cpu0,
-            GC.GetTotalAllocatedBytes() - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+            GC.GetTotalAllocatedBytes(precise: true) - alloc0, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
             GC.GetTotalPauseDuration() - paused)
         {
             YoungGc = young.Index > 0 ? new YoungGc(young.GenerationInfo[0].SizeBeforeBytes, young.PromotedBytes, young.PauseDurations[0]) : null,
