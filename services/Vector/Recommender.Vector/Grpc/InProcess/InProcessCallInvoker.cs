@@ -18,8 +18,9 @@ namespace Recommender.Vector.Grpc.InProcess;
 /// <remarks>
 /// Request and response messages are passed by reference, not copied: the caller must not change a request while
 /// its call runs, and the service must not keep it; responses are read-only (the vector service shares each stored
-/// pin's message between responses, <see cref="Recommender.Contracts.SharedPin"/>). The service instance is created once (its dependencies must
-/// be singletons, as the vector service's are). Streaming calls are not supported (UNIMPLEMENTED).
+/// pin version's message between responses, <see cref="Recommender.Contracts.SharedPin"/>). The service instance is
+/// created once (its dependencies must be singletons, as the vector service's are). Streaming calls are not supported
+/// (UNIMPLEMENTED).
 /// </remarks>
 public sealed class InProcessCallInvoker : CallInvoker
 {
