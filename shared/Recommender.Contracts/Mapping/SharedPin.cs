@@ -18,7 +18,7 @@ public sealed class SharedPin(PinData pin)
     public PinData Pin { get; } = pin;
 
     /// <summary>The pin's wire message, built on first use; every later caller gets the same instance.</summary>
-    public Pin Message => _message ?? Interlocked.CompareExchange(ref _message, Pin.ToProto(), null) ?? _message!;
+    public Pin Message => _message ?? LazyInitializer.EnsureInitialized(ref _message, () => Pin.ToProto());
 
     /// <summary>Whether <see cref="Message"/> was built already.</summary>
     public bool HasMessage => Volatile.Read(ref _message) is not null;

@@ -19,8 +19,6 @@ public sealed class RetrievedPins
 {
     public const int MaxPins = 100_000;
 
-    private static readonly Func<PinData, RetrievedPin> Create = static pin => new RetrievedPin(pin);
-
     private readonly ConcurrentDictionary<Key, RetrievedPin> _pins = new();
 
     /// <summary>The pin of a hit, with its vector when the hit carries one (or an earlier hit of this version did).</summary>
@@ -74,7 +72,7 @@ public sealed class RetrievedPins
     /// <summary>The entry of an in-process hit's stored version (<see cref="ScoredPin.StoredPin"/>), kept on that
     /// version itself: no id hashing and no lookup, and it goes when the store drops the version (an upsert makes a new
     /// one).</summary>
-    private static RetrievedPin Stored(SharedPin pin) => pin.Attached(Create);
+    private static RetrievedPin Stored(SharedPin pin) => pin.Attached(static p => new RetrievedPin(p));
 
     /// <summary>The entry of the message's pin version, converted and added when it is new. An entry is never
     /// replaced, only completed (its vector set), so a concurrent search cannot lose another's vector.</summary>

@@ -27,7 +27,7 @@ public sealed class RankedListCache(IOptions<PaginationOptions> options, TimePro
         }
 
         var index = (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_ring.Length);
-        var slot = Volatile.Read(ref _ring[index]) ?? Interlocked.CompareExchange(ref _ring[index], new RankedListSlot(), null) ?? _ring[index]!;
+        var slot = LazyInitializer.EnsureInitialized(ref _ring[index]);
         var expiresAt = time.GetUtcNow().UtcTicks + _ttlTicks;
         if (!slot.TryWrite(queryId, ranked, totalCandidates, model, intent, expiresAt, out var replaced))
         {
