@@ -104,6 +104,38 @@ public sealed class CoarseScanTests
         Assert.Equal(expected, keys.Take(k).Order());
     }
 
+    [Theory]
+    [InlineData(2_750, 792, false)]
+    [InlineData(2_750, 792, true)]
+    [InlineData(2, 1, false)]
+    [InlineData(3, 2, true)]
+    public void SelectTop_AlreadyOrderedKeys_MovesTheLargestToTheFront(int count, int k, bool descending)
+    {
+        // Sorted input is where a poor pivot choice degrades; the median of three keeps it linear and exact.
+        var keys = Enumerable.Range(0, count).Select(i => (ulong)i * 3).ToArray();
+        if (descending)
+        {
+            Array.Reverse(keys);
+        }
+
+        ShortlistKeys.SelectTop(keys, k);
+
+        Assert.Equal(Enumerable.Range(count - k, k).Select(i => (ulong)i * 3), keys.Take(k).Order());
+    }
+
+    [Fact]
+    public void SelectTop_RepeatedKeys_KeepsTheLargestAndEndsWithAPermutation()
+    {
+        // Keys are distinct in use (the slot is in them), but a repeated key must not loop or lose a value.
+        var keys = Enumerable.Range(0, 500).Select(i => (ulong)(i % 7)).ToArray();
+        var before = keys.Order().ToArray();
+
+        ShortlistKeys.SelectTop(keys, 100);
+
+        Assert.All(keys.Take(100), key => Assert.True(key >= 5, $"{key} is not among the 100 largest"));
+        Assert.Equal(before, keys.Order());
+    }
+
     /// <summary>Every 16th slot (the bar's samples) is near the query and every other slot far: the sampled bar then
     /// lets only ~rank slots through, fewer than the shortlist, and the scan must collect again without it.</summary>
     [Fact]
