@@ -71,6 +71,25 @@ public sealed class PipelineIntentTests
     }
 
     [Fact]
+    public void Extract_CategoryInPathWithOtherCase_MatchesIgnoringCase()
+    {
+        var toner = TestCatalog.Pins().First(p => p.CategoryPath.Contains("Toner"));
+        var intent = Parser.Parse("cheap black hp toner");
+        Assert.NotNull(intent.Category);
+        var candidates = new List<Candidate>
+        {
+            new(toner with { Id = "upper", CategoryPath = ["Supplies", intent.Category.ToUpperInvariant()] }, 1, 0.5f, 1),
+            new(toner with { Id = "lower", CategoryPath = [intent.Category.ToLowerInvariant()] }, 1, 0.5f, 1),
+            new(toner with { Id = "elsewhere", Title = "Paper", CategoryPath = ["Supplies", "Paper"] }, 1, 0.5f, 1),
+        };
+
+        new FeatureExtractor(new EngagementState(Microsoft.Extensions.Options.Options.Create(new EngagementOptions()))).Extract(new SearchContext("t", ["black", "hp", "toner"], intent), candidates);
+
+        Assert.Equal([1.0, 1.0], candidates.Take(2).Select(c => (double)c.Features[RankingFeature.CategoryMatch]));
+        Assert.True(candidates[2].Features[RankingFeature.CategoryMatch] < 1);
+    }
+
+    [Fact]
     public void Finish_ListAfterOneWithIntentSlots_ScoresAsIfRankedAlone()
     {
         // Finish keeps a list's features in one pooled block. The toner list sets the slot features (brand, category,

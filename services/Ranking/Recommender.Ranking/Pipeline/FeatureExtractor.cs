@@ -541,7 +541,7 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
             f[RankingFeature.BrandMatch] = _brandKeys.Count > 0 && _brandKeys.Contains(t.BrandKey) ? 1 : 0;
             if (_category is not null)
             {
-                f[RankingFeature.CategoryMatch] = pin.CategoryPath.Contains(_category, StringComparer.OrdinalIgnoreCase)
+                f[RankingFeature.CategoryMatch] = InPath(pin.CategoryPath, _category)
                     ? 1
                     : _categoryTerms.Length == 0 ? 0 : 0.5 * CountIn(_categoryTerms, t.TitleSorted) / _categoryTerms.Length;
             }
@@ -585,6 +585,20 @@ public sealed class FeatureExtractor(IEngagementSignals engagement, QueryLogRegi
             }
 
             return 1;
+        }
+
+        /// <summary>Whether the path has the category, ignoring case (an indexed loop: no enumerator per candidate).</summary>
+        private static bool InPath(IReadOnlyList<string> path, string category)
+        {
+            for (var i = 0; i < path.Count; i++)
+            {
+                if (string.Equals(path[i], category, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static int CountIn(int[] needles, int[] sorted)
