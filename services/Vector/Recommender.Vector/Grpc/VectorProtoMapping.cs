@@ -74,11 +74,10 @@ public static class VectorProtoMapping
     /// (<see cref="ScoredPin.StoredPin"/>); other hits get a message built for this one.</summary>
     public static ScoredPin ToProto(this SearchHit hit, bool withVectors)
     {
-        var shared = hit.Point.Shared;
         var scored = new ScoredPin
         {
-            Pin = shared?.Message ?? hit.Point.Pin.ToProto(),
-            StoredPin = shared,
+            Pin = Message(hit.Point),
+            StoredPin = hit.Point.Shared,
             Score = hit.Score,
             DenseScore = hit.DenseScore,
             SparseScore = hit.SparseScore,
@@ -96,7 +95,7 @@ public static class VectorProtoMapping
     {
         var proto = new VectorPoint
         {
-            Pin = point.Shared?.Message ?? point.Pin.ToProto(),
+            Pin = Message(point),
             StoredPin = point.Shared,
             EmbedderVersion = point.EmbedderVersion,
         };
@@ -108,6 +107,9 @@ public static class VectorProtoMapping
 
         return proto;
     }
+
+    /// <summary>A point's pin as the wire message: its shared version's, or one converted for this call.</summary>
+    private static Contracts.Catalog.V1.Pin Message(StoredPoint point) => point.Shared?.Message ?? point.Pin.ToProto();
 
     private static FilterCondition ToCondition(Condition condition) => condition.KindCase switch
     {
