@@ -19,7 +19,8 @@ using SparseVector = Recommender.Embeddings.SparseVector;
 //          --limit 10  --out results.md  --exact (never use the int8 shortlist)  --micro (cost of each search step)
 // `--sparse`, `--fuse`, `--dense` [BenchmarkDotNet args]: SparseBenchmarks (the sparse branch on the load catalog and
 // query mix), FuseBenchmarks (the hybrid fusion alone, before and after SlotFusion), DenseBenchmarks (the dense branch
-// on the load catalog and query mix) under BenchmarkDotNet, in process, timed by the benchmark thread's CPU clock
+// on the load catalog and query mix), KernelBenchmarks (`--kernels`: each integer kernel the CPU has, at one dense
+// search's sizes) under BenchmarkDotNet, in process, timed by the benchmark thread's CPU clock
 // (steady on a shared machine). `--sparse-cpu`, `--fuse-cpu`, `--dense-cpu` [rounds]: the same in a plain loop
 // (process CPU per query; a quick check, or a target for perf); `--dense-scan-cpu`: the dense branch with the index off.
 var cpuLoops = new Dictionary<string, Action<int>>
@@ -44,6 +45,7 @@ var cpuClockBenchmarks = new Dictionary<string, Type>
     ["--sparse"] = typeof(SparseBenchmarks),
     ["--fuse"] = typeof(FuseBenchmarks),
     ["--dense"] = typeof(DenseBenchmarks),
+    ["--kernels"] = typeof(KernelBenchmarks),
 };
 foreach (var (flag, type) in cpuClockBenchmarks)
 {

@@ -14,7 +14,7 @@ namespace Recommender.Vector.Storage.Embedded;
 /// for scans of whole slot ranges with a query that has few non-zero int8 dimensions — short queries embedded by the
 /// hashing embedder have 20-40 of 256 — which then read only those columns). Both give the same integer dot product.
 /// </summary>
-internal sealed class QuantizedVectors(int dimensions)
+internal sealed partial class QuantizedVectors(int dimensions)
 {
     private const int BlockShift = 14;
     private const int BlockSize = 1 << BlockShift;
@@ -126,10 +126,12 @@ internal sealed class QuantizedVectors(int dimensions)
 
     /// <summary>The int8 dot product of the vector in <paramref name="slot"/> with a prepared query (exactly
     /// <see cref="Dot(ReadOnlySpan{sbyte}, ReadOnlySpan{sbyte})"/> of the two).</summary>
-    public int Dot(int slot, PreparedQuery query) =>
-        query.Unsigned is { } unsigned
-            ? DotUnsigned(unsigned, At(slot)) - (128 * _sums[slot])
-            : Dot(At(slot), query.Signed);
+    public int Dot(int slot, PreparedQuery query) => query.Kernel switch
+    {
+        DotKernel.AvxVnni => DotUnsigned(query.Unsigned!, At(slot)) - (128 * _sums[slot]),
+        DotKernel.Avx2 => DotMagnitude(query.Magnitudes!, query.Signed, At(slot)),
+        _ => Dot(At(slot), query.Signed),
+    };
 
     public float Scale(int slot) => _scales[slot];
 
@@ -208,9 +210,9 @@ internal sealed class QuantizedVectors(int dimensions)
     public void ScoreSlots(ReadOnlySpan<int> slots, PreparedQuery query, Span<int> scores)
     {
         var i = 0;
-        if (query.Unsigned is { } unsigned && dimensions % 32 == 0)
+        if (query.Kernel == DotKernel.AvxVnni && dimensions % 32 == 0)
         {
-            ref var ru = ref MemoryMarshal.GetReference(unsigned.AsSpan());
+            ref var ru = ref MemoryMarshal.GetArrayDataReference(query.Unsigned!);
             for (; i + 4 <= slots.Length; i += 4)
             {
                 var dots = DotUnsigned4(
@@ -222,6 +224,22 @@ internal sealed class QuantizedVectors(int dimensions)
                     ref MemoryMarshal.GetReference(At(slots[i + 3])));
                 var sums = Vector128.Create(_sums[slots[i]], _sums[slots[i + 1]], _sums[slots[i + 2]], _sums[slots[i + 3]]);
                 (dots - (Vector128.Create(128) * sums)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)i);
+            }
+        }
+        else if (query.Kernel == DotKernel.Avx2 && dimensions % 32 == 0)
+        {
+            ref var rm = ref MemoryMarshal.GetArrayDataReference(query.Magnitudes!);
+            ref var rs = ref MemoryMarshal.GetArrayDataReference(query.Signed);
+            for (; i + 4 <= slots.Length; i += 4)
+            {
+                DotMagnitude4(
+                    ref rm,
+                    ref rs,
+                    (nuint)dimensions,
+                    ref MemoryMarshal.GetReference(At(slots[i])),
+                    ref MemoryMarshal.GetReference(At(slots[i + 1])),
+                    ref MemoryMarshal.GetReference(At(slots[i + 2])),
+                    ref MemoryMarshal.GetReference(At(slots[i + 3]))).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)i);
             }
         }
 
@@ -255,9 +273,15 @@ internal sealed class QuantizedVectors(int dimensions)
     {
         var width = query.Signed.Length / 2;
         var bias = 8 * query.Sum;
-        if (AvxVnni.IsSupported)
+        if (query.Kernel == DotKernel.AvxVnni)
         {
             ScoreNibbleRowsVnni(query.Signed, rows, bias, scores);
+            return;
+        }
+
+        if (query.Kernel == DotKernel.Avx2)
+        {
+            ScoreNibbleRowsAvx2(query.Signed, rows, bias, scores);
             return;
         }
 
@@ -273,9 +297,15 @@ internal sealed class QuantizedVectors(int dimensions)
     public static void ScoreInt8Rows(PreparedQuery query, ReadOnlySpan<sbyte> rows, ReadOnlySpan<int> sums, Span<int> scores)
     {
         var width = query.Signed.Length;
-        if (query.Unsigned is { } unsigned && width % 32 == 0)
+        if (query.Kernel == DotKernel.AvxVnni && width % 32 == 0)
         {
-            ScoreRowsVnni(unsigned, rows[..(scores.Length * width)], sums, scores);
+            ScoreRowsVnni(query.Unsigned!, rows[..(scores.Length * width)], sums, scores);
+            return;
+        }
+
+        if (query.Kernel == DotKernel.Avx2 && width % 32 == 0)
+        {
+            ScoreRowsAvx2(query, rows[..(scores.Length * width)], scores);
             return;
         }
 
@@ -498,58 +528,3 @@ internal sealed class QuantizedVectors(int dimensions)
     }
 }
 
-/// <summary>
-/// A query quantised once per scan. With AVX-VNNI it also keeps q + 128 as unsigned bytes: VPDPBUSD multiplies unsigned
-/// by signed bytes, and dot(q + 128, v) - 128 * sum(v) = dot(q, v) exactly (sum(v) is kept per stored vector).
-/// </summary>
-internal sealed class PreparedQuery
-{
-    public PreparedQuery(ReadOnlySpan<float> query)
-    {
-        Signed = new sbyte[query.Length];
-        QuantizedVectors.Quantize(query, Signed);
-        var nonZero = 0;
-        foreach (var x in Signed)
-        {
-            nonZero += x != 0 ? 1 : 0;
-        }
-
-        Sum = 0;
-        foreach (var x in Signed)
-        {
-            Sum += x;
-        }
-
-        NonZeroDimensions = new int[nonZero];
-        NonZeroWeights = new short[nonZero];
-        for (int d = 0, k = 0; d < Signed.Length; d++)
-        {
-            if (Signed[d] != 0)
-            {
-                NonZeroDimensions[k] = d;
-                NonZeroWeights[k++] = Signed[d];
-            }
-        }
-
-        if (AvxVnni.IsSupported)
-        {
-            Unsigned = new byte[query.Length];
-            for (var i = 0; i < Signed.Length; i++)
-            {
-                Unsigned[i] = (byte)(Signed[i] + 128);
-            }
-        }
-    }
-
-    public sbyte[] Signed { get; }
-
-    public byte[]? Unsigned { get; }
-
-    /// <summary>The sum of the int8 query's values (the 4-bit codes are stored plus 8).</summary>
-    public int Sum { get; }
-
-    /// <summary>The dimensions where the int8 query is not zero, ascending, and its values there.</summary>
-    public int[] NonZeroDimensions { get; }
-
-    public short[] NonZeroWeights { get; }
-}
