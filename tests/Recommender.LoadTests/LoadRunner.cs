@@ -159,7 +159,7 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
     public void Print(LoadOptions o)
     {
         var n = Latencies.Length;
-        Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {(o.Diversity.Length > 0 ? o.Diversity : "default (Mmr)")}");
+        Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {(o.Diversity.Length > 0 ? o.Diversity : "default (Mmr)")}, integer kernel {Recommender.Vector.Storage.Embedded.EmbeddedVectorStore.IntegerKernel}");
         Console.WriteLine($"QPS {Qps:F0}   p50 {LatencyMs(0.50):F2} ms   p90 {LatencyMs(0.90):F2} ms   p99 {LatencyMs(0.99):F2} ms   max {LatencyMs(1.0 - 1e-12):F2} ms");
         Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({CpuMsPerRequest:F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {GcPause.TotalMilliseconds:F0} ms ({100 * GcPause.TotalSeconds / Wall.TotalSeconds:F1}% of the time)");
         if (YoungGc is { } young)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Recommender.Vector.Storage;
 using Recommender.Vector.Storage.Embedded;
 
 namespace Recommender.Vector.Tests;
@@ -112,6 +114,24 @@ public sealed class DotKernelTests
         }
     }
 
+    [Fact]
+    public void EmbeddedStore_Created_LogsTheKernelItsScansUse()
+    {
+        var logger = new ListLogger();
+
+        using var store = new EmbeddedVectorStore(
+            Microsoft.Extensions.Options.Options.Create(new EmbeddedStoreOptions { DataPath = "" }),
+            Microsoft.Extensions.Options.Options.Create(new VectorSearchOptions()),
+            new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = Path.GetTempPath() },
+            logger);
+
+        var kernel = Assert.Single(logger.Messages, m => m.Id == 3007);
+        Assert.Equal(LogLevel.Information, kernel.Level);
+        Assert.Contains($"with the {PreparedQuery.Best} kernel", kernel.Text, StringComparison.Ordinal);
+        Assert.Equal(PreparedQuery.Best.ToString(), EmbeddedVectorStore.IntegerKernel);
+        Assert.True(PreparedQuery.IsSupported(PreparedQuery.Best));
+    }
+
     private static DotKernel Supported(string name)
     {
         var kernel = Enum.Parse<DotKernel>(name);
@@ -166,4 +186,17 @@ public sealed class DotKernelTests
     }
 
     private static int Reference(sbyte[] row, sbyte[] query) => row.Zip(query, (a, b) => a * b).Sum();
+
+    private sealed class ListLogger : ILogger<EmbeddedVectorStore>
+    {
+        public List<(int Id, LogLevel Level, string Text)> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Add((eventId.Id, logLevel, formatter(state, exception)));
+    }
 }

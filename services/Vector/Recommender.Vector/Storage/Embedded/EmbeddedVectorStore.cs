@@ -34,6 +34,7 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
         _options = options.Value;
         _search = search.Value;
         _logger = logger;
+        LogKernel(_logger, IntegerKernel);
         if (!string.IsNullOrWhiteSpace(_options.DataPath))
         {
             var started = Stopwatch.GetTimestamp();
@@ -53,6 +54,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             }
         }
     }
+
+    /// <summary>The integer kernel this machine's quantised scans use (<see cref="DotKernel"/>: AvxVnni, Avx2 or
+    /// Portable); every kernel gives the same scores, only the cost differs. Logged when a store is made.</summary>
+    public static string IntegerKernel => PreparedQuery.Best.ToString();
 
     public Task<UpsertResult> UpsertAsync(IReadOnlyList<StoredPoint> points, CancellationToken cancellationToken)
     {
@@ -372,6 +377,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
         Message = "Embedded vector store opened at {Path}: {Pins} pins from {Records} records ({Truncated} torn bytes cut) in {Ms:F0} ms")]
     private static partial void LogOpened(ILogger logger, string path, int pins, int records, long truncated, double ms);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information,
+        Message = "Embedded vector store scores its int8 and 4-bit vectors with the {Kernel} kernel (AvxVnni, Avx2 or Portable: the same scores, fastest first)")]
+    private static partial void LogKernel(ILogger logger, string kernel);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Embedded vector store compacted in {Ms:F0} ms")]
     private static partial void LogCompacted(ILogger logger, double ms);
