@@ -189,7 +189,7 @@ internal sealed partial class QuantizedVectors(int dimensions)
 
     /// <summary>Writes the int8 dot product of the query with each vector of slots [<paramref name="from"/>,
     /// <paramref name="to"/>) into <paramref name="scores"/> (exactly what <see cref="Dot(int, PreparedQuery)"/> gives),
-    /// reading the rows in order. With AVX-VNNI four rows are scored together, so their horizontal sums share the
+    /// reading the rows in order. With AVX-VNNI or AVX2 four rows are scored together, so their horizontal sums share the
     /// shuffles and the loop has no per-row call.</summary>
     public void ScoreRows(int from, int to, PreparedQuery query, Span<int> scores)
     {
@@ -204,7 +204,7 @@ internal sealed partial class QuantizedVectors(int dimensions)
     }
 
     /// <summary>Writes the int8 dot product of the query with the vector of each of <paramref name="slots"/> into
-    /// <paramref name="scores"/> (exactly <see cref="Dot(int, PreparedQuery)"/> of each). With AVX-VNNI four slots' rows,
+    /// <paramref name="scores"/> (exactly <see cref="Dot(int, PreparedQuery)"/> of each). With AVX-VNNI or AVX2 four slots' rows,
     /// scattered over the blocks, are read and scored together: their loads overlap and their horizontal sums share
     /// the shuffles.</summary>
     public void ScoreSlots(ReadOnlySpan<int> slots, PreparedQuery query, Span<int> scores)
@@ -527,4 +527,3 @@ internal sealed partial class QuantizedVectors(int dimensions)
         return sum;
     }
 }
-
