@@ -15,7 +15,8 @@ namespace Recommender.Ranking.Benchmarks;
 /// <summary>
 /// Re-ranking cost per candidate: features + model score + rules + diversity (+ the first page's protos for
 /// <see cref="RankAndFirstPage"/>) over 200 candidates per query, 8 queries per invocation, on the committed Icecat
-/// sample (hashing-embedder vectors; candidates = the 200 nearest pins of each query). Results are per candidate
+/// sample (hashing-embedder vectors; candidates = the 200 nearest pins of each query, each carrying its pin's
+/// <see cref="RetrievedPin"/> as Search's candidates do, since session 18). Results are per candidate
 /// (OperationsPerInvoke = 8 x 200). <see cref="Model"/>: the label-free linear default, or 200 trees — the ranker
 /// artifact in <c>RECOMMENDER_BENCH_RANKER</c> when set (a model <c>train</c> wrote), otherwise a synthetic
 /// LightGBM-shaped ensemble (<see cref="SyntheticEnsemble"/>), so the benchmark runs anywhere.
@@ -61,6 +62,10 @@ public class RerankBenchmarks
             return v;
         }).ToList();
         var parser = new EmbeddedIntentParser(CatalogVocabulary.Build(pins), null);
+
+        // As Search hands them to the tail: each candidate carries its pin version's RetrievedPin (one per version, shared
+        // by every search that retrieves it), which keeps what the features derive from the pin alone.
+        var retrieved = pins.Select(p => new RetrievedPin(p)).ToArray();
         foreach (var query in Queries)
         {
             var intent = parser.Parse(query);
@@ -75,7 +80,7 @@ public class RerankBenchmarks
             {
                 var title = TextTokenizer.Tokenize(pins[x.Index].Title);
                 var sparse = tokens.Count(title.Contains) * 2.5f;
-                return new Candidate(pins[x.Index], 1f / (60 + rank), x.Dot, sparse);
+                return new Candidate(pins[x.Index], 1f / (60 + rank), x.Dot, sparse) { Retrieved = retrieved[x.Index] };
             }).ToList();
             _sets.Add((new SearchContext("bench", tokens, intent, "user-1"), candidates, candidates.ToArray(), top.Select(x => vectors[x.Index]).ToArray()));
         }
