@@ -60,6 +60,37 @@ public sealed class QueryLogExpansionTests : IDisposable
         Assert.True(f[0][RankingFeature.QueryLogQueries] > f[1][RankingFeature.QueryLogQueries]);
     }
 
+    /// <summary>Candidates carrying retrieved pins (as Search's do) keep each pin's entry on it: the same features as
+    /// a lookup by id, in later searches too, and a log swapped in afterwards is looked up again, not served the old
+    /// log's entry.</summary>
+    [Fact]
+    public void Extract_CandidatesCarryingRetrievedPins_SameFeaturesAndANewLogLooksAgain()
+    {
+        var plain = Candidates("bracket-1", "bracket-2", "hinge-1", "never-found");
+        var retrieved = plain.Select(c => new RetrievedPin(c.Pin)).ToArray();
+        List<Candidate> Carrying() => plain.Select((c, i) => new Candidate(c.Pin, 0.5f, 0.5f, 0.5f) { Retrieved = retrieved[i] }).ToList();
+        var tokens = TextTokenizer.Tokenize("angle brackets");
+        Log.Extract(tokens, plain);
+
+        var first = Carrying();
+        Log.Extract(tokens, first);
+        var again = Carrying();
+        Log.Extract(tokens, again);
+
+        Assert.Equal(Features(plain), Features(first));
+        Assert.Equal(Features(plain), Features(again));
+        var swapped = QueryLogExpansion.Build([("hinge-1", "angle bracket hinge")]);
+        var expected = Candidates("bracket-1", "bracket-2", "hinge-1", "never-found");
+        swapped.Extract(tokens, expected);
+        var afterSwap = Carrying();
+        swapped.Extract(tokens, afterSwap);
+        Assert.Equal(Features(expected), Features(afterSwap));
+        Assert.Equal(1, afterSwap[2].Features[RankingFeature.QueryLogBm25]);
+        Assert.Equal(0, afterSwap[0].Features[RankingFeature.QueryLogBm25]);
+
+        static double[][] Features(List<Candidate> candidates) => candidates.Select(c => c.Features.Values.ToArray()).ToArray();
+    }
+
     [Fact]
     public void Extract_EmptyLog_LeavesFeaturesZero()
     {

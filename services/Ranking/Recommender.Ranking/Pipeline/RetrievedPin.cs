@@ -41,6 +41,10 @@ public sealed class RetrievedPin(PinData pin)
     /// computed on first use; the same for every search.</summary>
     internal string[]? Words { get; set; }
 
+    /// <summary>The pin's entry in the query log (<see cref="QueryLog.QueryLogExpansion"/>), kept with the log that
+    /// found it; set on first use.</summary>
+    internal object? QueryLog { get; set; }
+
     public void Deconstruct(out PinData pin, out float[]? vector)
     {
         pin = Pin;

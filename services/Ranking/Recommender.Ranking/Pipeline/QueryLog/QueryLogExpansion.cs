@@ -182,7 +182,7 @@ public sealed class QueryLogExpansion
         for (var i = 0; i < candidates.Count; i++)
         {
             var f = candidates[i].Features.Values;
-            Score(query, candidates[i].Pin.Id, f);
+            Score(query, Entry(candidates[i]), f);
             max = Math.Max(max, f[RankingFeature.QueryLogBm25]);
         }
 
@@ -213,13 +213,33 @@ public sealed class QueryLogExpansion
         return new PreparedQuery(distinct, idf);
     }
 
-    private void Score(PreparedQuery query, string pinId, Span<double> f)
+    /// <summary>The candidate's entry in this log, or null. Kept on its <see cref="RetrievedPin"/> with this log as the
+    /// owner (one reference, so a reader sees an owner with its own entry), so a version's later searches look nothing
+    /// up by id; a swapped-in log finds another owner there and looks again.</summary>
+    private PinLog? Entry(Candidate candidate)
+    {
+        if (candidate.Retrieved is not { } retrieved)
+        {
+            return _pins.GetValueOrDefault(candidate.Pin.Id);
+        }
+
+        if (retrieved.QueryLog is Link link && ReferenceEquals(link.Owner, this))
+        {
+            return link.Entry;
+        }
+
+        var entry = _pins.GetValueOrDefault(candidate.Pin.Id);
+        retrieved.QueryLog = new Link(this, entry);
+        return entry;
+    }
+
+    private void Score(PreparedQuery query, PinLog? pin, Span<double> f)
     {
         f[RankingFeature.QueryLogBm25] = 0;
         f[RankingFeature.QueryLogCoverage] = 0;
         f[RankingFeature.QueryLogBestMatch] = 0;
         f[RankingFeature.QueryLogQueries] = 0;
-        if (!_pins.TryGetValue(pinId, out var pin))
+        if (pin is null)
         {
             return;
         }
@@ -320,6 +340,9 @@ public sealed class QueryLogExpansion
     }
 
     private sealed record PreparedQuery(int[] Ids, double[] Idf);
+
+    /// <summary>A pin's entry as one log found it (<see cref="Entry"/>).</summary>
+    private sealed record Link(QueryLogExpansion Owner, PinLog? Entry);
 
     /// <summary>One pin's expansion: its queries' term ids as sorted sets, the distinct terms with the number of
     /// queries holding each, and the total length.</summary>
