@@ -27,6 +27,11 @@ public sealed class QueryLogExpansion
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly Dictionary<string, PinLog> _pins;
+
+    /// <summary>Tells this log's <see cref="Link"/>s from an earlier log's (a number, so a link keeps no old log alive).</summary>
+    private readonly int _generation = Interlocked.Increment(ref s_generations);
+
+    private static int s_generations;
     private readonly Dictionary<int, int> _documentFrequency;
     private readonly double _averageLength;
 
@@ -213,9 +218,9 @@ public sealed class QueryLogExpansion
         return new PreparedQuery(distinct, idf);
     }
 
-    /// <summary>The candidate's entry in this log, or null. Kept on its <see cref="RetrievedPin"/> with this log as the
-    /// owner (one reference, so a reader sees an owner with its own entry), so a version's later searches look nothing
-    /// up by id; a swapped-in log finds another owner there and looks again.</summary>
+    /// <summary>The candidate's entry in this log, or null. Kept on its <see cref="RetrievedPin"/> with this log's
+    /// generation (one reference, so a reader sees a generation with its own entry), so a version's later searches look
+    /// nothing up by id; a swapped-in log finds another generation there and looks again.</summary>
     private PinLog? Entry(Candidate candidate)
     {
         if (candidate.Retrieved is not { } retrieved)
@@ -223,13 +228,13 @@ public sealed class QueryLogExpansion
             return _pins.GetValueOrDefault(candidate.Pin.Id);
         }
 
-        if (retrieved.QueryLog is Link link && ReferenceEquals(link.Owner, this))
+        if (retrieved.QueryLog is Link link && link.Generation == _generation)
         {
             return link.Entry;
         }
 
         var entry = _pins.GetValueOrDefault(candidate.Pin.Id);
-        retrieved.QueryLog = new Link(this, entry);
+        retrieved.QueryLog = new Link(_generation, entry);
         return entry;
     }
 
@@ -342,7 +347,7 @@ public sealed class QueryLogExpansion
     private sealed record PreparedQuery(int[] Ids, double[] Idf);
 
     /// <summary>A pin's entry as one log found it (<see cref="Entry"/>).</summary>
-    private sealed record Link(QueryLogExpansion Owner, PinLog? Entry);
+    private sealed record Link(int Generation, PinLog? Entry);
 
     /// <summary>One pin's expansion: its queries' term ids as sorted sets, the distinct terms with the number of
     /// queries holding each, and the total length.</summary>
