@@ -84,7 +84,7 @@ internal sealed class PreparedQuery
 
     /// <summary>The fastest kernel this machine supports.</summary>
     public static DotKernel Best { get; } =
-        AvxVnni.IsSupported ? DotKernel.AvxVnni : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? DotKernel.Avx2 : DotKernel.Portable;
+        IsSupported(DotKernel.AvxVnni) ? DotKernel.AvxVnni : IsSupported(DotKernel.Avx2) ? DotKernel.Avx2 : DotKernel.Portable;
 
     public DotKernel Kernel { get; }
 

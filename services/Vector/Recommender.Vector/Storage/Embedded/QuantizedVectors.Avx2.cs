@@ -100,8 +100,8 @@ internal sealed partial class QuantizedVectors
 
     /// <summary>The AVX2 counterpart of <see cref="ScoreNibbleRowsVnni"/>: sum(q[d] * code[d]) - <paramref name="bias"/>
     /// for consecutive packed 4-bit rows, four at a time. The products of up to <see cref="NibbleGroupsPerWiden"/> groups
-    /// are summed in int16 lanes, then widened once.</summary>
-    private static void ScoreNibbleRowsAvx2(ReadOnlySpan<sbyte> q, ReadOnlySpan<byte> rows, int bias, Span<int> scores)
+    /// are summed in int16 lanes, then widened once. Returns how many rows it scored (whole groups of four).</summary>
+    private static int ScoreNibbleRowsAvx2(ReadOnlySpan<sbyte> q, ReadOnlySpan<byte> rows, int bias, Span<int> scores)
     {
         var width = q.Length / 2;
         ref var rq = ref MemoryMarshal.GetReference(q);
@@ -143,10 +143,7 @@ internal sealed partial class QuantizedVectors
             (Sum4(a0, a1, a2, a3) - Vector128.Create(bias)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
         }
 
-        for (; r < count; r++)
-        {
-            scores[r] = NibbleDot(q, rows.Slice(r * width, width)) - bias;
-        }
+        return r;
     }
 
     /// <summary>The int16 pair sums of one group of 32 packed bytes: low nibbles by the group's first 32 query values,

@@ -273,19 +273,15 @@ internal sealed partial class QuantizedVectors(int dimensions)
     {
         var width = query.Signed.Length / 2;
         var bias = 8 * query.Sum;
-        if (query.Kernel == DotKernel.AvxVnni)
-        {
-            ScoreNibbleRowsVnni(query.Signed, rows, bias, scores);
-            return;
-        }
 
-        if (query.Kernel == DotKernel.Avx2)
+        // The kernels score whole groups of four rows; the rest (and every row without one) one at a time.
+        var done = query.Kernel switch
         {
-            ScoreNibbleRowsAvx2(query.Signed, rows, bias, scores);
-            return;
-        }
-
-        for (var r = 0; r < scores.Length; r++)
+            DotKernel.AvxVnni => ScoreNibbleRowsVnni(query.Signed, rows, bias, scores),
+            DotKernel.Avx2 => ScoreNibbleRowsAvx2(query.Signed, rows, bias, scores),
+            _ => 0,
+        };
+        for (var r = done; r < scores.Length; r++)
         {
             scores[r] = NibbleDot(query.Signed, rows.Slice(r * width, width)) - bias;
         }
@@ -331,7 +327,9 @@ internal sealed partial class QuantizedVectors(int dimensions)
         return sum;
     }
 
-    private static void ScoreNibbleRowsVnni(ReadOnlySpan<sbyte> q, ReadOnlySpan<byte> rows, int bias, Span<int> scores)
+    /// <summary>sum(q[d] * code[d]) - <paramref name="bias"/> for consecutive packed 4-bit rows, four at a time with
+    /// AVX-VNNI; returns how many rows it scored (whole groups of four).</summary>
+    private static int ScoreNibbleRowsVnni(ReadOnlySpan<sbyte> q, ReadOnlySpan<byte> rows, int bias, Span<int> scores)
     {
         var width = q.Length / 2;
         ref var rq = ref MemoryMarshal.GetReference(q);
@@ -363,10 +361,7 @@ internal sealed partial class QuantizedVectors(int dimensions)
             (Sum4(a0, a1, a2, a3) - Vector128.Create(bias)).StoreUnsafe(ref MemoryMarshal.GetReference(scores), (nuint)r);
         }
 
-        for (; r < count; r++)
-        {
-            scores[r] = NibbleDot(q, rows.Slice(r * width, width)) - bias;
-        }
+        return r;
     }
 
     /// <summary>scores[r] = dot(u, row r) - 128 * sums[r] for consecutive rows of <c>u.Length</c> bytes (a multiple of 32).</summary>
