@@ -55,17 +55,21 @@ public class RerankBenchmarks
         var pins = CatalogFileReader.Read(Path.Combine(AppContext.BaseDirectory, "SampleData", "icecat-sample.jsonl.gz"), "bench")
             .Select((p, i) => p with { InStock = i % 20 != 0 }).ToList();
         var embedder = new HashingEmbedder();
-        var vectors = pins.Select(p =>
-        {
-            var v = new float[embedder.Dimensions];
-            embedder.Embed(PinText.Of(p), v);
-            return v;
-        }).ToList();
         var parser = new EmbeddedIntentParser(CatalogVocabulary.Build(pins), null);
 
         // As Search hands them to the tail: each candidate carries its pin version's RetrievedPin (one per version, shared
-        // by every search that retrieves it), which keeps what the features derive from the pin alone.
-        var retrieved = pins.Select(p => new RetrievedPin(p)).ToArray();
+        // by every search that retrieves it, made from a hit carrying the pin's vector), which keeps what the features
+        // derive from the pin alone and the int8 copy of the vector that MMR compares; the candidate's vector is its.
+        var retrievedPins = new RetrievedPins();
+        var retrieved = pins.Select(p =>
+        {
+            var v = new float[embedder.Dimensions];
+            embedder.Embed(PinText.Of(p), v);
+            var hit = new Recommender.Contracts.Vector.V1.ScoredPin { Pin = p.ToProto() };
+            hit.Dense.Add(v);
+            return retrievedPins.Of(hit);
+        }).ToArray();
+        var vectors = retrieved.Select(r => r.Vector!).ToList();
         foreach (var query in Queries)
         {
             var intent = parser.Parse(query);

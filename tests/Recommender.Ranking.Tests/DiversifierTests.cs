@@ -37,7 +37,8 @@ public sealed class DiversifierTests
         Assert.NotEqual(candidates.Select(c => c.Pin.Id), actual.Select(c => c.Pin.Id)); // MMR did re-order
     }
 
-    /// <summary>Textbook MMR over a list in score order: every remaining candidate scored against every pick.</summary>
+    /// <summary>Textbook MMR over a list in score order: every remaining candidate scored against every pick (with the
+    /// similarity MMR uses, <see cref="Candidate.Similarity"/>).</summary>
     internal static List<Candidate> Exhaustive(List<Candidate> sorted, double lambda, int depth)
     {
         var min = sorted.Min(c => c.Score);
@@ -47,7 +48,7 @@ public sealed class DiversifierTests
         while (picked.Count < depth && remaining.Count > 0)
         {
             var best = remaining.MaxBy(c => (lambda * (c.Score - min) / range)
-                - ((1 - lambda) * picked.Select(p => Math.Max(0, (double)TensorPrimitives.Dot(p.Vector!, c.Vector!))).DefaultIfEmpty(0).Max()))!;
+                - ((1 - lambda) * picked.Select(p => Math.Max(0, p.Similarity!.Similarity(c.Similarity!))).DefaultIfEmpty(0).Max()))!;
             picked.Add(best);
             remaining.Remove(best);
         }

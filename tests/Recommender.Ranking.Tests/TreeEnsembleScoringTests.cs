@@ -1,12 +1,14 @@
+using Recommender.Contracts;
 using Microsoft.ML;
 using Recommender.Ranking.Model;
 using Recommender.Ranking.Pipeline;
 
 namespace Recommender.Ranking.Tests;
 
-/// <summary>The ranker (its flattened node arrays, one call per row) scores exactly as walking each
-/// stored tree from its root: trained trees, and random trees whose thresholds the rows hit exactly, with NaN and
-/// infinite features and thresholds, single-leaf trees and trees of up to 65 leaves.</summary>
+/// <summary>The ranker (its flattened node arrays, one call per row; and a whole list at once, by leaf masks eight rows
+/// per step when every tree has at most 32 leaves) scores exactly as walking each stored tree from its root: trained
+/// trees, and random trees whose thresholds the rows hit exactly, with NaN and infinite features and thresholds,
+/// single-leaf trees and trees of up to 65 leaves.</summary>
 public sealed class TreeEnsembleScoringTests
 {
     [Fact]
@@ -27,6 +29,7 @@ public sealed class TreeEnsembleScoringTests
     [Theory]
     [InlineData(1, 8)]
     [InlineData(2, 31)]
+    [InlineData(7, 32)]
     [InlineData(3, 64)]
     [InlineData(4, 65)]
     public void Score_RandomTreesWithEdgeValues_EqualsWalkOverStoredTreesBitForBit(int seed, int maxLeaves)
@@ -81,11 +84,36 @@ public sealed class TreeEnsembleScoringTests
 
     private static void AssertScoresEqualWalk(TreeEnsembleData data, List<double[]> rows, int minDistinct)
     {
-        IRankerModel ranker = new TreeEnsembleRanker("t", data);
+        var ranker = new TreeEnsembleRanker("t", data);
         var expected = rows.Select(r => Walk(data, r)).ToArray();
 
         Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), rows.Select(r => BitConverter.DoubleToInt64Bits(ranker.Score(r))));
         Assert.True(expected.Distinct().Count() >= minDistinct, "the rows should reach many different leaves");
+
+        // The whole-list scorer (eight rows per step where every tree has at most 32 leaves), on lists whose lengths are
+        // and are not multiples of eight: the same scores, and the leaves the one-row scorer notes.
+        foreach (var length in new[] { rows.Count, 1, 7, 8, 9, 17 })
+        {
+            var candidates = rows.Take(length).Select(r =>
+            {
+                var c = new Candidate(new PinData { Id = "p", Tenant = "t", Title = "x" }, 0, 0, 0);
+                r.CopyTo(c.Features.Values);
+                return c;
+            }).ToList();
+            var leaves = new int[length * ranker.Trees];
+            ranker.ScoreAll(candidates, leaves);
+            Assert.Equal(expected.Take(length).Select(BitConverter.DoubleToInt64Bits), candidates.Select(c => BitConverter.DoubleToInt64Bits(c.Score)));
+
+            var walked = new int[ranker.Trees];
+            for (var i = 0; i < length; i++)
+            {
+                ranker.Score(rows[i], walked);
+                Assert.Equal(walked, leaves.AsSpan(i * ranker.Trees, ranker.Trees).ToArray());
+            }
+
+            ranker.ScoreAll(candidates, default); // without leaves
+            Assert.Equal(expected.Take(length).Select(BitConverter.DoubleToInt64Bits), candidates.Select(c => BitConverter.DoubleToInt64Bits(c.Score)));
+        }
     }
 
     /// <summary>The ensemble's score by walking each stored tree (bias + weight x leaf, tree by tree).</summary>

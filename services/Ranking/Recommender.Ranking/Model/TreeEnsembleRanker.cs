@@ -19,13 +19,14 @@ namespace Recommender.Ranking.Model;
 /// while scoring is explained by adding those steps in the same order: the same bits without the walk's
 /// hard-to-predict branches (<see cref="ILeafExplainer"/>).
 /// </summary>
-public sealed class TreeEnsembleRanker : ILeafExplainer
+public sealed class TreeEnsembleRanker : IListScorer
 {
     private readonly int[] _treeRoot;
     private readonly double[] _treeWeight;
     private readonly int[] _pathStart;
     private readonly int[] _pathFeature;
     private readonly double[] _pathChange;
+    private readonly LeafMaskScorer? _lists;
 
     public TreeEnsembleRanker(string version, TreeEnsembleData data)
     {
@@ -99,6 +100,8 @@ public sealed class TreeEnsembleRanker : ILeafExplainer
         {
             _pathStart[l + 1] += _pathStart[l];
         }
+
+        _lists = LeafMaskScorer.TryCreate(data);
     }
 
     public string Version { get; }
@@ -169,6 +172,24 @@ public sealed class TreeEnsembleRanker : ILeafExplainer
         }
 
         return score;
+    }
+
+    /// <summary>Eight candidates per step by leaf masks (<see cref="LeafMaskScorer"/>) where the trees and the machine
+    /// allow, else one walk per candidate; the same scores and leaves either way.</summary>
+    public void ScoreAll(IReadOnlyList<Candidate> candidates, Span<int> leaves)
+    {
+        if (_lists is not null)
+        {
+            _lists.Score(candidates, leaves);
+            return;
+        }
+
+        var trees = Trees;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var c = candidates[i];
+            c.Score = leaves.IsEmpty ? Score(c.Features.Values) : Score(c.Features.Values, leaves.Slice(i * trees, trees));
+        }
     }
 
     public void ExplainLeaves(ReadOnlySpan<int> leaves, Span<double> contributions)

@@ -17,7 +17,25 @@ public sealed class Candidate(PinData pin, float fused, float dense, float spars
 
     /// <summary>The pin's dense vector as retrieval returned it (for MMR diversity), or null; the tail drops it once
     /// the list is ordered.</summary>
-    public float[]? Vector { get; set; }
+    public float[]? Vector
+    {
+        get => _vector;
+        set
+        {
+            _vector = value;
+            _similarity = null;
+        }
+    }
+
+    /// <summary><see cref="Vector"/> as MMR compares it: the retrieved pin's shared int8 copy when the vector is that
+    /// pin's, else one made from <see cref="Vector"/> on first use; null without a vector.</summary>
+    public Tail.SimilarityVector? Similarity =>
+        _similarity ??= Retrieved is { } r && ReferenceEquals(r.Vector, _vector) && _vector is not null
+            ? r.Similarity
+            : Tail.SimilarityVector.From(_vector);
+
+    private float[]? _vector;
+    private Tail.SimilarityVector? _similarity;
 
     /// <summary>What the business rules and diversity did to this candidate (see <see cref="Tail.TailEffects"/>).</summary>
     public Tail.TailEffects Effects { get; set; }

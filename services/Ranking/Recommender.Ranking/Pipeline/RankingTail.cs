@@ -112,9 +112,20 @@ public sealed class RankingTail(
             var trees = explainer.Trees;
             for (var i = 0; i < candidates.Count; i++)
             {
-                var c = candidates[i];
-                c.ScoredRow = i;
-                c.Score = explainer.Score(c.Features.Values, leaves.AsSpan(i * trees, trees));
+                candidates[i].ScoredRow = i;
+            }
+
+            if (model is IListScorer list)
+            {
+                list.ScoreAll(candidates, leaves.AsSpan(0, candidates.Count * trees));
+            }
+            else
+            {
+                for (var i = 0; i < candidates.Count; i++)
+                {
+                    var c = candidates[i];
+                    c.Score = explainer.Score(c.Features.Values, leaves.AsSpan(i * trees, trees));
+                }
             }
         }
         else
@@ -174,9 +185,16 @@ public sealed class RankingTail(
         return ranked;
     }
 
-    /// <summary>Every candidate's model score (<see cref="IRankerModel.Score"/> of its features).</summary>
+    /// <summary>Every candidate's model score (<see cref="IRankerModel.Score"/> of its features; a whole-list scorer's,
+    /// which is the same).</summary>
     public static void Score(IRankerModel model, List<Candidate> candidates)
     {
+        if (model is IListScorer list)
+        {
+            list.ScoreAll(candidates, default);
+            return;
+        }
+
         foreach (var c in candidates)
         {
             c.Score = model.Score(c.Features.Values);

@@ -16,6 +16,12 @@ public sealed class RetrievedPin(PinData pin)
     /// version's vector is equal, so a concurrent search setting it too is harmless).</summary>
     public float[]? Vector { get; internal set; }
 
+    /// <summary>The int8 copy of <see cref="Vector"/> that MMR compares (<see cref="Tail.SimilarityVector"/>), made on
+    /// first use; null while the vector is unknown.</summary>
+    public Tail.SimilarityVector? Similarity => _similarity ??= Tail.SimilarityVector.From(Vector);
+
+    private Tail.SimilarityVector? _similarity;
+
     /// <summary>The pin as result pages show it: the message a search hit carried for it (<see cref="OfferMessage"/>; in
     /// process, the vector store's own message for this instance) or, failing that, made from <see cref="Pin"/> on first
     /// use. Every response showing this pin version shares it, so it must not be changed: responses are only

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Recommender.Ranking.Pipeline.Tail;
 
 /// <summary>Re-orders a ranked segment for variety: a per-brand cap per window of positions, or MMR over the dense
@@ -101,7 +99,8 @@ public static class Diversifier
     }
 
     /// <summary>Maximal marginal relevance for the first <paramref name="depth"/> positions: each pick maximises
-    /// lambda * relevance - (1 - lambda) * (highest cosine, floored at 0, to an already picked pin), relevance being the score
+    /// lambda * relevance - (1 - lambda) * (highest cosine, floored at 0, to an already picked pin; from the int8 copies,
+    /// <see cref="Candidate.Similarity"/>), relevance being the score
     /// scaled to [0, 1] within the segment. Two exact shortcuts save most dot products: the segment is in score order,
     /// so a candidate whose relevance is more than (1 - lambda) / lambda below the best remaining one can never win a
     /// pick (cosines are at most 1), and once lambda * relevance is no better than the best value found, neither can
@@ -160,13 +159,13 @@ public static class Diversifier
                 if (compared[i] < pos)
                 {
                     var upTo = pos;
-                    if (segment[i].Vector is { } w)
+                    if (segment[i].Similarity is { } w)
                     {
                         for (var p = compared[i]; p < pos; p++)
                         {
-                            if (list[start + p].Vector is { } picked && picked.Length == w.Length)
+                            if (list[start + p].Similarity is { } picked)
                             {
-                                maxSim[i] = Math.Max(maxSim[i], TensorPrimitives.Dot(picked, w));
+                                maxSim[i] = Math.Max(maxSim[i], picked.Similarity(w));
                                 if (best >= 0 && (lambda * relevance[i]) - ((1 - lambda) * maxSim[i]) <= bestValue)
                                 {
                                     upTo = p + 1; // cannot win this pick; the later picks are compared when it might
