@@ -21,7 +21,7 @@ namespace Recommender.Ranking.Model;
 /// while scoring is explained by adding those steps in the same order: the same bits without the walk's
 /// hard-to-predict branches (<see cref="ILeafExplainer"/>).
 /// </summary>
-public sealed class TreeEnsembleRanker : IListScorer
+public sealed class TreeEnsembleRanker : ILeafExplainer
 {
     private readonly int[] _treeRoot;
     private readonly double[] _treeWeight;

@@ -31,15 +31,10 @@ public interface ILeafExplainer : IRankerModel
 
     /// <summary>Equals <see cref="IRankerModel.Explain"/> of the features that gave these leaves.</summary>
     void ExplainLeaves(ReadOnlySpan<int> leaves, Span<double> contributions);
-}
 
-/// <summary>
-/// A model that scores a whole list in one call (a tree ensemble does eight candidates per vector step), each score
-/// equal to the bit to <see cref="IRankerModel.Score"/> of the candidate's features.
-/// </summary>
-public interface IListScorer : ILeafExplainer
-{
-    /// <summary>Sets every candidate's <see cref="Candidate.Score"/>; with <paramref name="leaves"/> not empty, candidate
-    /// i's leaves go to <c>leaves[i x Trees, (i + 1) x Trees)</c>, as <see cref="ILeafExplainer.Score"/> notes them.</summary>
+    /// <summary>Sets every candidate's <see cref="Candidate.Score"/> (each equal to the bit to
+    /// <see cref="IRankerModel.Score"/> of its features; a tree ensemble does eight candidates per vector step); with
+    /// <paramref name="leaves"/> not empty, candidate i's leaves go to <c>leaves[i x Trees, (i + 1) x Trees)</c>, as
+    /// <see cref="Score(ReadOnlySpan{double}, Span{int})"/> notes them.</summary>
     void ScoreAll(IReadOnlyList<Candidate> candidates, Span<int> leaves);
 }

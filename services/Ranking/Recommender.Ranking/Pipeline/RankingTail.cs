@@ -109,24 +109,12 @@ public sealed class RankingTail(
         featureExtractor.Extract(context, candidates);
         if (leaves is not null && model is ILeafExplainer explainer)
         {
-            var trees = explainer.Trees;
             for (var i = 0; i < candidates.Count; i++)
             {
                 candidates[i].ScoredRow = i;
             }
 
-            if (model is IListScorer list)
-            {
-                list.ScoreAll(candidates, leaves.AsSpan(0, candidates.Count * trees));
-            }
-            else
-            {
-                for (var i = 0; i < candidates.Count; i++)
-                {
-                    var c = candidates[i];
-                    c.Score = explainer.Score(c.Features.Values, leaves.AsSpan(i * trees, trees));
-                }
-            }
+            explainer.ScoreAll(candidates, leaves.AsSpan(0, candidates.Count * explainer.Trees));
         }
         else
         {
@@ -185,13 +173,13 @@ public sealed class RankingTail(
         return ranked;
     }
 
-    /// <summary>Every candidate's model score (<see cref="IRankerModel.Score"/> of its features; a whole-list scorer's,
-    /// which is the same).</summary>
+    /// <summary>Every candidate's model score (<see cref="IRankerModel.Score"/> of its features, or a leaf explainer's
+    /// <see cref="ILeafExplainer.ScoreAll"/>, which is the same).</summary>
     public static void Score(IRankerModel model, List<Candidate> candidates)
     {
-        if (model is IListScorer list)
+        if (model is ILeafExplainer explainer)
         {
-            list.ScoreAll(candidates, default);
+            explainer.ScoreAll(candidates, default);
             return;
         }
 
