@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics.X86;
 using Recommender.Contracts.Catalog.V1;
 using Recommender.Contracts.Vector.V1;
 using Recommender.Ranking.Pipeline;
@@ -7,35 +6,10 @@ using Recommender.Ranking.Pipeline.Tail;
 
 namespace Recommender.Ranking.Tests;
 
-/// <summary>MMR's int8 similarities: exact integer kernels, within 1e-3 of the float cosine, shared per pin version.</summary>
+/// <summary>MMR's int8 similarities: within about 1e-3 of the float cosine, symmetric, shared per pin version (the
+/// integer kernels: Int8VectorsTests).</summary>
 public sealed class SimilarityVectorTests
 {
-    public static TheoryData<int, int> Lengths => new()
-    {
-        { 256, 1 }, { 512, 2 }, { 384, 3 }, { 100, 4 }, { 31, 5 }, { 7, 6 }, { 0, 7 },
-    };
-
-    [Theory]
-    [MemberData(nameof(Lengths))]
-    public void DotPortable_RandomAndExtremeComponents_EqualsProductSum(int length, int seed)
-    {
-        foreach (var (a, b) in Operands(length, seed))
-        {
-            Assert.Equal(ProductSum(a, b), SimilarityVector.DotPortable(a, b));
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Lengths))]
-    public void DotAvx2_RandomAndExtremeComponents_EqualsProductSum(int length, int seed)
-    {
-        Assert.SkipUnless(Avx2.IsSupported, "This machine has no AVX2; DotPortable's test covers the kernel it runs.");
-        foreach (var (a, b) in Operands(length, seed))
-        {
-            Assert.Equal(ProductSum(a, b), SimilarityVector.DotAvx2(a, b));
-        }
-    }
-
     /// <summary>Each component is off by at most half a step (its vector's largest magnitude / 254), so the error
     /// shrinks as the components do: about 1e-3 at the embedders' 256 dimensions, more for short vectors.</summary>
     [Theory]
@@ -93,30 +67,6 @@ public sealed class SimilarityVectorTests
         Assert.Equal(0.6, first.Similarity!.Similarity(retrieved.Similarity!), 2e-3);
         first.Vector = null;
         Assert.Null(first.Similarity);
-    }
-
-    private static IEnumerable<(sbyte[] A, sbyte[] B)> Operands(int length, int seed)
-    {
-        var random = new Random(seed);
-        sbyte Next() => (sbyte)random.Next(-127, 128);
-        yield return (Enumerable.Range(0, length).Select(_ => Next()).ToArray(), Enumerable.Range(0, length).Select(_ => Next()).ToArray());
-
-        // Every pair at the saturation edge: +-127 times +-127, same and opposite signs.
-        yield return (Enumerable.Repeat((sbyte)127, length).ToArray(), Enumerable.Repeat((sbyte)127, length).ToArray());
-        yield return (Enumerable.Repeat((sbyte)-127, length).ToArray(), Enumerable.Repeat((sbyte)-127, length).ToArray());
-        yield return (Enumerable.Repeat((sbyte)-127, length).ToArray(), Enumerable.Repeat((sbyte)127, length).ToArray());
-        yield return (Enumerable.Range(0, length).Select(i => (sbyte)(i % 2 == 0 ? 127 : -127)).ToArray(), Enumerable.Repeat((sbyte)-127, length).ToArray());
-    }
-
-    private static int ProductSum(sbyte[] a, sbyte[] b)
-    {
-        var sum = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            sum += a[i] * b[i];
-        }
-
-        return sum;
     }
 
     private static float[] Unit(Random random, int dimensions) => Unit(Enumerable.Range(0, dimensions).Select(_ => (float)random.NextDouble() - 0.5f).ToArray());

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Recommender.Embeddings;
 using Recommender.Vector.Storage.Embedded;
 
 namespace Recommender.Vector.Benchmarks;
@@ -47,7 +48,7 @@ public class KernelBenchmarks
         for (var c = 0; c < Means; c++)
         {
             var row = _meanRows.AsSpan(c * Dimensions, Dimensions);
-            QuantizedVectors.Quantize(Unit(), row);
+            Int8Vectors.Quantize(Unit(), row);
             foreach (var x in row)
             {
                 _meanSums[c] += x;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Recommender.Embeddings;
 using Recommender.Vector.Storage;
 using Recommender.Vector.Storage.Embedded;
 
@@ -35,7 +36,7 @@ internal static class Micro
             var sw = Stopwatch.StartNew();
             for (var i = 0; i < 5_000_000; i++)
             {
-                sum += QuantizedVectors.Dot(a, b);
+                sum += Int8Vectors.Dot(a, b);
             }
 
             Console.WriteLine($"int8 dot {sw.Elapsed.TotalMilliseconds * 1e6 / 5_000_000:F1} ns ({sum})");

@@ -20,7 +20,7 @@ public sealed class QuantizedScanTests
         var a = Enumerable.Range(0, dims).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
         var b = Enumerable.Range(0, dims).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
 
-        Assert.Equal(a.Zip(b, (x, y) => x * y).Sum(), QuantizedVectors.Dot(a, b));
+        Assert.Equal(a.Zip(b, (x, y) => x * y).Sum(), Int8Vectors.Dot(a, b));
     }
 
     [Theory]
@@ -114,7 +114,7 @@ public sealed class QuantizedScanTests
         var v = DenseQuery("boho wool rug");
         var q = new sbyte[v.Length];
 
-        var scale = QuantizedVectors.Quantize(v, q);
+        var scale = Int8Vectors.Quantize(v, q);
 
         var restored = q.Select(x => x * scale).ToArray();
         var cosine = v.Zip(restored, (x, y) => x * y).Sum() / MathF.Sqrt(restored.Sum(x => x * x));

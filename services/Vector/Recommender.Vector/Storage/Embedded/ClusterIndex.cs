@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
 
@@ -54,7 +55,7 @@ internal sealed class ClusterIndex
         for (var c = 0; c < clusters; c++)
         {
             var row = _meanRows.AsSpan(c * dimensions, dimensions);
-            _meanScales[c] = QuantizedVectors.Quantize(means.AsSpan(c * dimensions, dimensions), row);
+            _meanScales[c] = Int8Vectors.Quantize(means.AsSpan(c * dimensions, dimensions), row);
             var sum = 0;
             foreach (var x in row)
             {

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics.X86;
+using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
 
@@ -6,7 +7,7 @@ namespace Recommender.Vector.Storage.Embedded;
 /// exactly the same integers; they differ only in the instructions they need.</summary>
 internal enum DotKernel
 {
-    /// <summary>The portable loops (<see cref="QuantizedVectors.Dot(System.ReadOnlySpan{sbyte}, System.ReadOnlySpan{sbyte})"/>
+    /// <summary>The portable loops (<see cref="Int8Vectors.Dot"/>
     /// and <see cref="QuantizedVectors.NibbleDot"/>).</summary>
     Portable,
 
@@ -40,7 +41,7 @@ internal sealed class PreparedQuery
 
         Kernel = kernel;
         Signed = new sbyte[query.Length];
-        QuantizedVectors.Quantize(query, Signed);
+        Int8Vectors.Quantize(query, Signed);
         var nonZero = 0;
         foreach (var x in Signed)
         {

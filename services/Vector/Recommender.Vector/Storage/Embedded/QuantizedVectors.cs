@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
 
@@ -61,7 +62,7 @@ internal sealed partial class QuantizedVectors(int dimensions)
         Grow(slot);
         var block = slot >> BlockShift;
         var stored = At(slot);
-        _scales[slot] = Quantize(vector, stored);
+        _scales[slot] = Int8Vectors.Quantize(vector, stored);
         var sum = 0;
         var columns = _columns[block];
         var offset = slot & (BlockSize - 1);
@@ -125,36 +126,17 @@ internal sealed partial class QuantizedVectors(int dimensions)
     }
 
     /// <summary>The int8 dot product of the vector in <paramref name="slot"/> with a prepared query (exactly
-    /// <see cref="Dot(ReadOnlySpan{sbyte}, ReadOnlySpan{sbyte})"/> of the two).</summary>
+    /// <see cref="Int8Vectors.Dot"/> of the two).</summary>
     public int Dot(int slot, PreparedQuery query) => query.Kernel switch
     {
         DotKernel.AvxVnni => DotUnsigned(query.Unsigned!, At(slot)) - (128 * _sums[slot]),
         DotKernel.Avx2 => DotMagnitude(query.Magnitudes!, query.Signed, At(slot)),
-        _ => Dot(At(slot), query.Signed),
+        _ => Int8Vectors.Dot(At(slot), query.Signed),
     };
 
     public float Scale(int slot) => _scales[slot];
 
     public Span<sbyte> At(int slot) => _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * dimensions, dimensions);
-
-    /// <summary>Writes round(v / s) with s = max|v| / 127 and returns s (0 for a zero vector).</summary>
-    public static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> destination)
-    {
-        var max = TensorPrimitives.MaxMagnitude(vector);
-        if (max == 0 || float.IsNaN(max))
-        {
-            destination.Clear();
-            return 0;
-        }
-
-        var scale = MathF.Abs(max) / 127f;
-        for (var i = 0; i < vector.Length; i++)
-        {
-            destination[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] / scale), -127, 127);
-        }
-
-        return scale;
-    }
 
     /// <summary>Whether <see cref="ScoreRange"/> is the cheaper way to score a whole slot range for this query: it reads
     /// one column per non-zero query dimension instead of every dimension of every vector. Not for an all-zero query
@@ -307,7 +289,7 @@ internal sealed partial class QuantizedVectors(int dimensions)
 
         for (var r = 0; r < scores.Length; r++)
         {
-            scores[r] = Dot(rows.Slice(r * width, width), query.Signed);
+            scores[r] = Int8Vectors.Dot(rows.Slice(r * width, width), query.Signed);
         }
     }
 
@@ -476,47 +458,6 @@ internal sealed partial class QuantizedVectors(int dimensions)
         for (; i < u.Length; i++)
         {
             sum += u[i] * s[i];
-        }
-
-        return sum;
-    }
-
-    /// <summary>Integer dot product (exact in int32 for the widths used here).</summary>
-    public static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
-    {
-        var i = 0;
-        var sum = 0;
-        if (Avx2.IsSupported && a.Length >= 32)
-        {
-            var acc = Vector256<int>.Zero;
-            for (; i + 32 <= a.Length; i += 32)
-            {
-                var va = Vector256.Create(a.Slice(i, 32));
-                var vb = Vector256.Create(b.Slice(i, 32));
-                acc = Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(va.GetLower()), Avx2.ConvertToVector256Int16(vb.GetLower())));
-                acc = Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(va.GetUpper()), Avx2.ConvertToVector256Int16(vb.GetUpper())));
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-        else if (Vector128.IsHardwareAccelerated && a.Length >= 16)
-        {
-            var acc = Vector128<int>.Zero;
-            for (; i + 16 <= a.Length; i += 16)
-            {
-                var (aLow, aHigh) = Vector128.Widen(Vector128.Create(a.Slice(i, 16)));
-                var (bLow, bHigh) = Vector128.Widen(Vector128.Create(b.Slice(i, 16)));
-                var (p0, p1) = Vector128.Widen(aLow * bLow);
-                var (p2, p3) = Vector128.Widen(aHigh * bHigh);
-                acc += p0 + p1 + p2 + p3;
-            }
-
-            sum = Vector128.Sum(acc);
-        }
-
-        for (; i < a.Length; i++)
-        {
-            sum += a[i] * b[i];
         }
 
         return sum;
