@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Recommender.Embeddings;
 
 namespace Recommender.Vector.Storage.Embedded;
 
@@ -15,35 +16,6 @@ internal sealed partial class QuantizedVectors
     /// <summary>Groups of 32 packed bytes whose 4-bit products one int16 lane may sum before it is widened: each group
     /// adds two pairs (low and high nibbles) of at most 3,810, so four groups stay at most 30,480.</summary>
     private const int NibbleGroupsPerWiden = 4;
-
-    /// <summary>dot(q, v) of one int8 row: sum(|q| * (v * sign(q))) with AVX2 in steps of 32, the rest one by one.</summary>
-    internal static int DotMagnitude(ReadOnlySpan<byte> magnitudes, ReadOnlySpan<sbyte> signed, ReadOnlySpan<sbyte> row)
-    {
-        var i = 0;
-        var sum = 0;
-        if (row.Length >= 32)
-        {
-            ref var rm = ref MemoryMarshal.GetReference(magnitudes);
-            ref var rs = ref MemoryMarshal.GetReference(signed);
-            ref var rr = ref MemoryMarshal.GetReference(row);
-            var ones = Vector256.Create((short)1);
-            var acc = Vector256<int>.Zero;
-            for (; i + 32 <= row.Length; i += 32)
-            {
-                var pairs = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref rm, (nuint)i), Avx2.Sign(Vector256.LoadUnsafe(ref rr, (nuint)i), Vector256.LoadUnsafe(ref rs, (nuint)i)));
-                acc += Avx2.MultiplyAddAdjacent(pairs, ones);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < row.Length; i++)
-        {
-            sum += signed[i] * row[i];
-        }
-
-        return sum;
-    }
 
     /// <summary>dot(q, row k) for four int8 rows of <paramref name="width"/> bytes (a multiple of 32) that start at
     /// <paramref name="r0"/> to <paramref name="r3"/>, the AVX2 counterpart of <see cref="DotUnsigned4"/>: |q| and sign(q)
@@ -94,7 +66,7 @@ internal sealed partial class QuantizedVectors
 
         for (; r < count; r++)
         {
-            scores[r] = DotMagnitude(magnitudes, query.Signed, rows.Slice(r * width, width));
+            scores[r] = Int8Vectors.DotAvx2(query.Signed, rows.Slice(r * width, width));
         }
     }
 

@@ -130,7 +130,7 @@ internal sealed partial class QuantizedVectors(int dimensions)
     public int Dot(int slot, PreparedQuery query) => query.Kernel switch
     {
         DotKernel.AvxVnni => DotUnsigned(query.Unsigned!, At(slot)) - (128 * _sums[slot]),
-        DotKernel.Avx2 => DotMagnitude(query.Magnitudes!, query.Signed, At(slot)),
+        DotKernel.Avx2 => Int8Vectors.DotAvx2(query.Signed, At(slot)),
         _ => Int8Vectors.Dot(At(slot), query.Signed),
     };
 
