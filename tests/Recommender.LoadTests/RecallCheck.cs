@@ -17,6 +17,7 @@ namespace Recommender.LoadTests;
 /// |approx top K ∩ exact top K| / K for the dense branch alone and for the fused hybrid list (also with a category and
 /// a price filter): first with the index off (the int8 scan of every pin), then walking it at several probe budgets
 /// (<see cref="EmbeddedStoreOptions.IvfProbeFraction"/>, <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/>),
+/// the scan and the default budget also with the other <see cref="EmbeddedStoreOptions.FloatRescore"/>,
 /// then as shipped: the index calibrated on the first searches (<see cref="EmbeddedStoreOptions.IvfTargetRecall"/>,
 /// its log line printed), which decides whether the rest walk it or scan.</summary>
 public static class RecallCheck
@@ -93,7 +94,7 @@ public static class RecallCheck
         // The calibration's log line (which probe fraction it chose, or that it keeps the scan).
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information)
             .AddFilter((category, _) => category == typeof(EmbeddedVectorStore).FullName));
-        Console.WriteLine($"recall@{k} of the approximate dense search vs exact scans, {asked.Count} queries, {catalog.Count:N0} pins (defaults: RescoreFactor {defaults.RescoreFactor}, ExactScanLimit {defaults.ExactScanLimit}, IvfThreshold {defaults.IvfThreshold}, IvfClusters {defaults.IvfClusters} (0 = 8 sqrt n), IvfProbeFraction {defaults.IvfProbeFraction}, IvfMinProbeShortlists {defaults.IvfMinProbeShortlists}); exact search {Ms(exactTicks, asked.Count):F2} ms; mean (min):");
+        Console.WriteLine($"recall@{k} of the approximate dense search vs exact scans, {asked.Count} queries, {catalog.Count:N0} pins (defaults: RescoreFactor {defaults.RescoreFactor}, FloatRescore {defaults.FloatRescore}, ExactScanLimit {defaults.ExactScanLimit}, IvfThreshold {defaults.IvfThreshold}, IvfClusters {defaults.IvfClusters} (0 = 8 sqrt n), IvfProbeFraction {defaults.IvfProbeFraction}, IvfMinProbeShortlists {defaults.IvfMinProbeShortlists}); exact search {Ms(exactTicks, asked.Count):F2} ms; mean (min):");
 
         // RECOMMENDER_RECALL_IVF_CLUSTERS=a,b,...: also measure other cluster counts (0 = the default).
         var clusterCounts = (Environment.GetEnvironmentVariable("RECOMMENDER_RECALL_IVF_CLUSTERS") ?? defaults.IvfClusters.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -118,15 +119,20 @@ public static class RecallCheck
             await approx.WaitForIndexesAsync(CancellationToken.None);
             Console.WriteLine($"IvfClusters {clusters} (0 = 8 sqrt n): index built in {built.Elapsed.TotalSeconds:F1} s");
             Console.WriteLine("  IVF probe (fraction, shortlists)   dense            hybrid           hybrid+category  hybrid+price");
-            var rows = (clusters == clusterCounts[0] ? settings : settings.Skip(1)).Select(s => (s.Fraction, s.Shortlists, Calibrated: false)).ToList();
+            var rows = (clusters == clusterCounts[0] ? settings : settings.Skip(1)).Select(s => (s.Fraction, s.Shortlists, Calibrated: false, FloatRescore: defaults.FloatRescore)).ToList();
             if (clusters == clusterCounts[0])
             {
+                // The scan and the default budget again with the other FloatRescore (int8 estimates against exact rescoring).
+                rows.Insert(1, (0, 0, false, !defaults.FloatRescore));
+                rows.Add((defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists, false, !defaults.FloatRescore));
+
                 // As shipped: the first searches scan and calibrate the index, the rest follow what it measured.
-                rows.Add((defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists, true));
+                rows.Add((defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists, true, defaults.FloatRescore));
             }
 
-            foreach (var (fraction, shortlists, calibrated) in rows)
+            foreach (var (fraction, shortlists, calibrated, floatRescore) in rows)
             {
+                approxOptions.FloatRescore = floatRescore;
                 // Fraction 0: the index off (the int8 scan of every pin, as before the index).
                 approxOptions.IvfThreshold = fraction == 0 ? 0 : Enabled;
                 (approxOptions.IvfProbeFraction, approxOptions.IvfMinProbeShortlists) = fraction == 0 ? (defaults.IvfProbeFraction, defaults.IvfMinProbeShortlists) : (fraction, shortlists);
@@ -155,6 +161,7 @@ public static class RecallCheck
 
                 var label = calibrated ? $"calibrated, target {defaults.IvfTargetRecall:F2}"
                     : fraction == 0 ? "off (int8 scan)" : $"{fraction:F2}, {shortlists}" + (fraction == defaults.IvfProbeFraction && shortlists == defaults.IvfMinProbeShortlists ? " (default)" : "");
+                label += floatRescore == defaults.FloatRescore ? "" : floatRescore ? ", float rescore" : ", int8 estimates";
                 Console.WriteLine($"  {label,-32}   " + string.Join("  ", sums.Select((x, v) => $"{x / asked.Count:F4} ({mins[v]:F3})"))
                     + $"   search ms {Ms(approxTicks, asked.Count):F2}");
             }

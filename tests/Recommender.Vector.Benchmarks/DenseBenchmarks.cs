@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Recommender.Embeddings;
@@ -37,7 +38,7 @@ public class DenseBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        (_store, _segment, _queries) = Build(Pins, Scan);
+        (_store, _segment, _queries, _) = Build(Pins, Scan);
     }
 
     [GlobalCleanup]
@@ -58,13 +59,16 @@ public class DenseBenchmarks
 
     /// <summary>`--dense-cpu` (`--dense-scan-cpu`: index off): the mix <paramref name="rounds"/> times after a warm-up;
     /// the process CPU time per query of each round (median and best).</summary>
-    public static void RunCpu(int rounds) => RunCpu(rounds, scan: false);
+    public static void RunCpu(int rounds) => RunCpu(rounds, scan: false, floatRescore: false);
 
-    public static void RunScanCpu(int rounds) => RunCpu(rounds, scan: true);
+    public static void RunScanCpu(int rounds) => RunCpu(rounds, scan: true, floatRescore: false);
 
-    private static void RunCpu(int rounds, bool scan)
+    /// <summary>`--dense-float-cpu`: <see cref="RunCpu(int)"/> with <see cref="EmbeddedStoreOptions.FloatRescore"/> on.</summary>
+    public static void RunFloatRescoreCpu(int rounds) => RunCpu(rounds, scan: false, floatRescore: true);
+
+    private static void RunCpu(int rounds, bool scan, bool floatRescore)
     {
-        var (store, segment, queries) = Build(55_000, scan);
+        var (store, segment, queries, options) = Build(55_000, scan, floatRescore);
         using var _ = store;
         Console.WriteLine($"{queries.Length} queries; filtered {queries.Count(q => q.Filter is not null)}");
         var bench = new DenseBenchmarks { _segment = segment, _queries = queries };
@@ -84,18 +88,50 @@ public class DenseBenchmarks
         perQuery.Sort();
         var calibration = segment.Calibration;
         Console.WriteLine(calibration is null ? "index: none (scan)" : $"index: {segment.Index!.Clusters} clusters, calibrated: {string.Join(", ", calibration.Measured)}, walks at {calibration.Fraction}");
-        Console.WriteLine($"DenseMix CPU per query: median {perQuery[perQuery.Count / 2]:F1} us, min {perQuery[0]:F1} us ({rounds} rounds; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+        Console.WriteLine($"DenseMix CPU per query: median {perQuery[perQuery.Count / 2]:F1} us, min {perQuery[0]:F1} us ({rounds} rounds; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; float rescore {(floatRescore ? "on" : "off")})");
+        ReportEstimates(options, segment, queries);
     }
 
-    /// <summary>An in-memory store with the default options (<paramref name="scan"/>: the index off) holding the load
-    /// catalog, its index built and then calibrated by the mix's first searches, its segment, and the parsed, embedded
-    /// query mix, as the load client builds and sends them.</summary>
-    internal static (EmbeddedVectorStore Store, Segment Segment, (float[] Dense, CompiledFilter? Filter)[] Queries) Build(int pins, bool scan)
+    /// <summary>How far the int8 estimates (<see cref="EmbeddedStoreOptions.FloatRescore"/> off) are from the float
+    /// rescore's answer on the mix: the largest and mean |estimate - exact cosine| over the hits, and the share of the
+    /// float rescore's hits that the estimates also return.</summary>
+    private static void ReportEstimates(EmbeddedStoreOptions options, Segment segment, (float[] Dense, CompiledFilter? Filter)[] queries)
+    {
+        var was = options.FloatRescore;
+        try
+        {
+            var (hits, same, max, sum) = (0L, 0L, 0.0, 0.0);
+            foreach (var (dense, filter) in queries)
+            {
+                using var selection = segment.Select(filter, null);
+                options.FloatRescore = true;
+                var exact = segment.DenseTop(dense, selection, Limit).Select(h => h.Entry).ToHashSet();
+                options.FloatRescore = false;
+                foreach (var (entry, score) in segment.DenseTop(dense, selection, Limit))
+                {
+                    var error = Math.Abs(score - TensorPrimitives.Dot(segment.VectorAt(entry.Slot), dense));
+                    (max, sum, hits, same) = (Math.Max(max, error), sum + error, hits + 1, same + (exact.Contains(entry) ? 1 : 0));
+                }
+            }
+
+            Console.WriteLine($"int8 estimates against the float rescore: |error| max {max:F4}, mean {sum / Math.Max(1, hits):F5} over {hits:N0} hits; {100.0 * same / Math.Max(1, hits):F2}% of the hits the same");
+        }
+        finally
+        {
+            options.FloatRescore = was;
+        }
+    }
+
+    /// <summary>An in-memory store with the default options (<paramref name="scan"/>: the index off;
+    /// <paramref name="floatRescore"/>: <see cref="EmbeddedStoreOptions.FloatRescore"/>) holding the load catalog, its
+    /// index built and then calibrated by the mix's first searches, its segment, the parsed, embedded query mix, as the
+    /// load client builds and sends them, and the options (the segment reads them on every search).</summary>
+    internal static (EmbeddedVectorStore Store, Segment Segment, (float[] Dense, CompiledFilter? Filter)[] Queries, EmbeddedStoreOptions Options) Build(int pins, bool scan, bool floatRescore = false)
     {
         const string tenant = "load";
         var catalog = Catalog.Build([], pins, tenant);
         var embedder = LocalEmbedderLoader.Load(new EmbeddingOptions(), NullLogger.Instance);
-        var options = new EmbeddedStoreOptions { DataPath = "" };
+        var options = new EmbeddedStoreOptions { DataPath = "", FloatRescore = floatRescore };
         if (scan)
         {
             options.IvfThreshold = 0;
@@ -136,6 +172,6 @@ public class DenseBenchmarks
             segment.DenseTop(dense, null, Limit);
         }
 
-        return (store, segment, queries);
+        return (store, segment, queries, options);
     }
 }

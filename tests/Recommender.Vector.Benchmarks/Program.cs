@@ -22,13 +22,16 @@ using SparseVector = Recommender.Embeddings.SparseVector;
 // on the load catalog and query mix), KernelBenchmarks (`--kernels`: each integer kernel the CPU has, at one dense
 // search's sizes) under BenchmarkDotNet, in process, timed by the benchmark thread's CPU clock
 // (steady on a shared machine). `--sparse-cpu`, `--fuse-cpu`, `--dense-cpu` [rounds]: the same in a plain loop
-// (process CPU per query; a quick check, or a target for perf); `--dense-scan-cpu`: the dense branch with the index off.
+// (process CPU per query; a quick check, or a target for perf); `--dense-scan-cpu`: the dense branch with the index off;
+// `--dense-float-cpu`: with Vector:Embedded:FloatRescore on. The dense loops also print how far the int8 estimates are
+// from the float rescore.
 var cpuLoops = new Dictionary<string, Action<int>>
 {
     ["--sparse-cpu"] = SparseBenchmarks.RunCpu,
     ["--fuse-cpu"] = FuseBenchmarks.RunCpu,
     ["--dense-cpu"] = DenseBenchmarks.RunCpu,
     ["--dense-scan-cpu"] = DenseBenchmarks.RunScanCpu,
+    ["--dense-float-cpu"] = DenseBenchmarks.RunFloatRescoreCpu,
 };
 foreach (var (flag, run) in cpuLoops)
 {

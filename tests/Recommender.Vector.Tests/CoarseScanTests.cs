@@ -72,7 +72,7 @@ public sealed class CoarseScanTests
     }
 
     [Fact]
-    public void Key_OrdersByScoreThenLowerSlot()
+    public void Key_OrdersByScoreThenLowerSlotAndGivesBothBack()
     {
         float[] scores = [-3.5f, -0f, 0f, 1e-20f, 0.25f, 0.25f, 7f, float.NegativeInfinity, -1e-20f];
         var keys = scores.Select((s, slot) => (Key: ShortlistKeys.Key(s, slot), Score: s, Slot: slot)).ToList();
@@ -84,6 +84,9 @@ public sealed class CoarseScanTests
         Assert.Equal([6, 4, 5, 3, 2, 1, 8, 0, 7], byKey);
         Assert.Equal(expected.Where(s => s is not 1 and not 2), byKey.Where(s => s is not 1 and not 2));
         Assert.All(keys, k => Assert.Equal(k.Slot, ShortlistKeys.Slot(k.Key)));
+
+        // The score comes back bit for bit (the sign of -0 included).
+        Assert.All(keys, k => Assert.Equal(BitConverter.SingleToUInt32Bits(k.Score), BitConverter.SingleToUInt32Bits(ShortlistKeys.Score(k.Key))));
     }
 
     [Theory]
@@ -142,7 +145,9 @@ public sealed class CoarseScanTests
     public void DenseTop_BarEstimatedTooHigh_CollectsAgainAndFindsTheExactTop()
     {
         const int dims = 64;
-        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50 };
+
+        // Float rescoring, so the exact top is the answer to compare with (the int8 estimates may swap near ties).
+        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50, FloatRescore = true };
         var segment = new Segment(dims, new KeywordTable(), new TermStats(), options);
         var random = new Random(11);
         var query = Normalize(Enumerable.Range(0, dims).Select(_ => (float)random.NextDouble()).ToArray());

@@ -123,9 +123,9 @@ public sealed class QuantizedScanTests
     }
 
     [Fact]
-    public void DenseTop_OnQuantisedSegment_ShortlistsWithInt8AndRescoresExactly()
+    public void DenseTop_FloatRescoreOn_ShortlistsWithInt8AndRescoresExactly()
     {
-        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50, RescoreFactor = 1 };
+        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50, RescoreFactor = 1, FloatRescore = true };
         var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
         for (var i = 0; i < 600; i++)
         {
@@ -151,6 +151,46 @@ public sealed class QuantizedScanTests
         }
 
         Assert.True(recall / queries.Length >= 0.95, $"recall@10 {recall / queries.Length}");
+    }
+
+    /// <summary>The default: the int8 pass's scores are final. Each is the int8 estimate of the cosine (the integer dot
+    /// of both int8 copies times both scales), close to the exact cosine, best first, and the hits are nearly the exact
+    /// scan's; by columns (short queries) and by rows alike.</summary>
+    [Fact]
+    public void DenseTop_FloatRescoreOff_ReturnsTheInt8EstimatesOfTheCosine()
+    {
+        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50 };
+        Assert.False(options.FloatRescore);
+        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
+        for (var i = 0; i < 600; i++)
+        {
+            segment.Upsert(Pin(Acme, i));
+        }
+
+        Assert.True(segment.Quantized);
+        var recall = 0.0;
+        var queries = new[] { "boho wool rug", "wireless mouse", "modern lamp", "vintage chair", "rug", "lamp", "boho modern wool rug with vintage cotton chairs" };
+        foreach (var text in queries)
+        {
+            var query = DenseQuery(text);
+            var q = new sbyte[Dimensions];
+            var queryScale = Int8Vectors.Quantize(query, q);
+            var exact = segment.ExactTop(query, null, 10);
+            var estimated = segment.DenseTop(query, null, 10);
+
+            Assert.Equal(10, estimated.Count);
+            Assert.All(estimated, h =>
+            {
+                var v = new sbyte[Dimensions];
+                var scale = Int8Vectors.Quantize(segment.VectorAt(h.Entry.Slot), v);
+                Assert.Equal(Int8Vectors.Dot(q, v) * scale * queryScale, h.Score);
+                Assert.Equal(System.Numerics.Tensors.TensorPrimitives.Dot(segment.VectorAt(h.Entry.Slot), query), h.Score, 0.02f);
+            });
+            Assert.Equal(estimated.OrderByDescending(h => h.Score).Select(h => h.Entry.Slot), estimated.Select(h => h.Entry.Slot));
+            recall += estimated.Select(h => h.Entry.Slot).Intersect(exact.Select(h => h.Entry.Slot)).Count() / 10.0;
+        }
+
+        Assert.True(recall / queries.Length >= 0.9, $"recall@10 {recall / queries.Length}");
     }
 
     [Fact]

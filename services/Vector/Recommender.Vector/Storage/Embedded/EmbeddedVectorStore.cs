@@ -284,9 +284,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
             : throw ServiceRuleException.NotFound($"Pin '{id}' was not found.");
 
     /// <summary>Fuses the branches by reciprocal rank (<see cref="SlotFusion"/>: the same result as
-    /// <see cref="ReciprocalRankFusion"/>, which the Qdrant backend uses); every hybrid hit gets its exact cosine to the
-    /// dense query, also the pins only the sparse branch found (one dot product each), so callers need not fetch
-    /// vectors for it.</summary>
+    /// <see cref="ReciprocalRankFusion"/>, which the Qdrant backend uses); every hybrid hit gets its cosine to the dense
+    /// query, also the pins only the sparse branch found (one exact dot product each; the dense branch's hits keep its
+    /// score, an int8 estimate on a quantised segment unless <see cref="EmbeddedStoreOptions.FloatRescore"/>), so
+    /// callers need not fetch vectors for it.</summary>
     private static IReadOnlyList<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
         float[]? denseQuery, bool hasSparse, int limit, bool withVectors)

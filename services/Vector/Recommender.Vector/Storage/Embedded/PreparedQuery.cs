@@ -41,7 +41,7 @@ internal sealed class PreparedQuery
 
         Kernel = kernel;
         Signed = new sbyte[query.Length];
-        Int8Vectors.Quantize(query, Signed);
+        Scale = Int8Vectors.Quantize(query, Signed);
         var nonZero = 0;
         foreach (var x in Signed)
         {
@@ -90,6 +90,10 @@ internal sealed class PreparedQuery
     public DotKernel Kernel { get; }
 
     public sbyte[] Signed { get; }
+
+    /// <summary>The int8 query's scale: q ≈ <see cref="Signed"/> x Scale, so an int8 score dot x scale(v) x Scale
+    /// estimates the cosine.</summary>
+    public float Scale { get; }
 
     /// <summary>q + 128 (the AVX-VNNI kernel's unsigned operand); null for the other kernels.</summary>
     public byte[]? Unsigned { get; }

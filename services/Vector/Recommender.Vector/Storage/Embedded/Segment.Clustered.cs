@@ -15,7 +15,7 @@ internal sealed partial class Segment
     /// of the selected pins, and at least <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/> shortlists. Only
     /// selected slots count, so a selective filter visits more clusters. From there on it is the scan's coarse path:
     /// the best <see cref="EmbeddedStoreOptions.CoarseFactor"/> shortlists by 4-bit score are rescored with their int8
-    /// rows, and the shortlist with the float vectors. Falls back to <see cref="QuantizedTop"/> until the index is
+    /// rows, which pick the shortlist, and <see cref="Finish"/> ranks it. Falls back to <see cref="QuantizedTop"/> until the index is
     /// calibrated or when its calibration found the walk missing too much (<see cref="WalkFraction"/>), when the budget
     /// is half the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8 dimensions
     /// (hashing-embedder queries: the column scan reads less than the clusters' codes would) or none, and when the index
@@ -116,7 +116,7 @@ internal sealed partial class Segment
         // As the scan's coarse path: the int8 rows pick the shortlist from the best 4-bit candidates.
         candidates.KeepTop(_options.CoarseFactor > 0 ? shortlist * _options.CoarseFactor : candidates.Count);
         Refine(candidates, q, shortlist);
-        return Rescore(candidates.Keys, query, limit);
+        return Finish(candidates.Keys, query, q, limit);
     }
 
     /// <summary>The live pins for an index build: ids, slots and generations, and <see cref="Changes"/> at this point.

@@ -5,7 +5,8 @@ using System.Runtime.Intrinsics;
 
 namespace Recommender.Vector.Storage.Embedded;
 
-/// <summary>The quantised dense scan: approximate scores of every selected slot, a shortlist, exact rescoring.</summary>
+/// <summary>The quantised dense scan: approximate scores of every selected slot, a shortlist, its int8 estimates of the
+/// cosine or exact rescoring.</summary>
 internal sealed partial class Segment
 {
     /// <summary>Slots sampled for the shortlist's score bar: every this many.</summary>
@@ -17,7 +18,7 @@ internal sealed partial class Segment
     /// <summary>
     /// Top <paramref name="limit"/> by cosine, approximately: every selected slot gets an approximate score (the 4-bit
     /// codes or the int8 rows), the best of those are kept as keys (<see cref="ShortlistKeys"/>), after a 4-bit pass the
-    /// int8 copies narrow them to the shortlist, and the shortlist is rescored with the float vectors.
+    /// int8 copies narrow them to the shortlist, and <see cref="Finish"/> ranks it (int8 estimates, or float rescoring).
     /// </summary>
     private List<(Entry Entry, float Score)> QuantizedTop(float[] query, Selection? selection, int limit, PreparedQuery? prepared = null)
     {
@@ -115,7 +116,7 @@ internal sealed partial class Segment
                 Refine(candidates, q, shortlist);
             }
 
-            return Rescore(candidates.Keys, query, limit);
+            return Finish(candidates.Keys, query, q, limit);
         }
     }
 
@@ -256,9 +257,22 @@ internal sealed partial class Segment
         candidates.KeepTop(shortlist);
     }
 
-    /// <summary>The exact top <paramref name="limit"/> of a shortlist: each slot rescored with its float vector.</summary>
-    private List<(Entry Entry, float Score)> Rescore(ReadOnlySpan<ulong> shortlist, float[] query, int limit)
+    /// <summary>The top <paramref name="limit"/> of a shortlist whose keys hold int8 scores (dot x scale(v)): with
+    /// <see cref="EmbeddedStoreOptions.FloatRescore"/> each slot rescored with its float vector (exact cosines), else
+    /// ranked by those scores times the query's scale (the int8 estimate of the cosine; no row is read).</summary>
+    private List<(Entry Entry, float Score)> Finish(ReadOnlySpan<ulong> shortlist, float[] query, PreparedQuery q, int limit)
     {
+        if (!_options.FloatRescore)
+        {
+            var estimated = new TopK(limit);
+            foreach (var key in shortlist)
+            {
+                estimated.Offer(_entries[ShortlistKeys.Slot(key)]!, ShortlistKeys.Score(key) * q.Scale);
+            }
+
+            return estimated.Drain();
+        }
+
         var top = new TopK(limit);
         for (var i = 0; i < shortlist.Length; i++)
         {

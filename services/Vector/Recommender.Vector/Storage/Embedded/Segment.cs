@@ -260,8 +260,9 @@ internal sealed partial class Segment
 
     /// <summary>Top <paramref name="limit"/> by cosine (vectors are normalised, so a dot product) among the selection.
     /// Exact, except on a quantised segment when more than <see cref="EmbeddedStoreOptions.ExactScanLimit"/> pins are
-    /// selected: then an int8 scan shortlists <see cref="EmbeddedStoreOptions.RescoreFactor"/> times the limit and the
-    /// shortlist is rescored exactly.</summary>
+    /// selected: then the int8 copies (through the clustered index or a scan) pick a shortlist of
+    /// <see cref="EmbeddedStoreOptions.RescoreFactor"/> times the limit, and the hits are its best by their int8 estimates
+    /// of the cosine, or by exact rescoring with <see cref="EmbeddedStoreOptions.FloatRescore"/>.</summary>
     public List<(Entry Entry, float Score)> DenseTop(float[] query, Selection? selection, int limit)
     {
         Interlocked.Increment(ref s_activeScans);

@@ -23,6 +23,13 @@ internal static class ShortlistKeys
 
     public static int Slot(ulong key) => (int)~(uint)key;
 
+    /// <summary>The score a key was made with (the inverse of <see cref="Key"/>'s bit flips).</summary>
+    public static float Score(ulong key)
+    {
+        var ordered = (uint)(key >> 32);
+        return BitConverter.UInt32BitsToSingle((ordered & 0x8000_0000u) != 0 ? ordered & 0x7FFF_FFFFu : ~ordered);
+    }
+
     /// <summary>Moves the <paramref name="k"/> largest keys to the front of <paramref name="keys"/> (in no particular
     /// order); linear on average (quickselect). Each round puts the median of three at the end, then partitions with no
     /// data-dependent branch: every key is swapped into the boundary slot and the boundary moves by the comparison's

@@ -15,7 +15,7 @@ internal static class SlotFusion
     private static Scratch? s_scratch;
 
     /// <summary>Fuses both branches (each lists a pin at most once) and keeps the best <paramref name="limit"/>; every hit
-    /// gets its exact cosine to <paramref name="denseQuery"/> (the dense branch's score, or one dot product for a pin
+    /// gets its cosine to <paramref name="denseQuery"/> (the dense branch's score, or one exact dot product for a pin
     /// only the sparse branch found) and its sparse score (0 when the sparse branch did not find it).</summary>
     public static List<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
