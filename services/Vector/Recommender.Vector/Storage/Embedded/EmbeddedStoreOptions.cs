@@ -26,9 +26,9 @@ public sealed class EmbeddedStoreOptions
 
     /// <summary>Shortlist size of a quantised scan (the pins the int8 rows pick; with <see cref="FloatRescore"/> they are
     /// rescored with their float vectors), as a multiple of the hits asked for, at least 64 more: 264 for Ranking's 200
-    /// candidates. It also sizes the 4-bit pass (<see cref="CoarseFactor"/>) and the index's probe floor. Session 12 lowered it from 2 (400 rows, each 1 KB
-    /// and scattered): recall@200 against exact 0.9997 for the scan (0.9999 before) on the load catalog, Home Depot's
-    /// run unchanged (docs/vector.md).</summary>
+    /// candidates. It also sizes the 4-bit pass (<see cref="CoarseFactor"/>) and the index's probe floor. Session 12
+    /// lowered it from 2 (400 rows, each 1 KB and scattered): recall@200 against exact 0.9997 for the scan (0.9999
+    /// before) on the load catalog, Home Depot's run unchanged (docs/vector.md).</summary>
     [Range(1, 100)]
     public int RescoreFactor { get; set; } = 1;
 
@@ -37,9 +37,8 @@ public sealed class EmbeddedStoreOptions
     /// the cosine (dot of the int8 copies times both scales), so the shortlist's scattered float rows (1 KB each at 256
     /// dimensions) are never read: on the load catalog's query mix the estimates are within 0.006 of the exact cosines
     /// (mean 0.001), 99.1% of the 200 hits are the same, and the dense branch costs about a quarter less CPU
-    /// (docs/vector.md). Searches
-    /// that stay exact (at most <see cref="ExactScanLimit"/> pins selected, or an unquantised segment) are exact either
-    /// way.</summary>
+    /// (docs/vector.md). Searches that stay exact (at most <see cref="ExactScanLimit"/> pins selected, or an
+    /// unquantised segment) are exact either way.</summary>
     public bool FloatRescore { get; set; }
 
     /// <summary>A quantised scan of every pin (and the clustered index's walk) first scores 4-bit codes of the vectors

@@ -15,11 +15,12 @@ internal sealed partial class Segment
     /// of the selected pins, and at least <see cref="EmbeddedStoreOptions.IvfMinProbeShortlists"/> shortlists. Only
     /// selected slots count, so a selective filter visits more clusters. From there on it is the scan's coarse path:
     /// the best <see cref="EmbeddedStoreOptions.CoarseFactor"/> shortlists by 4-bit score are rescored with their int8
-    /// rows, which pick the shortlist, and <see cref="Finish"/> ranks it. Falls back to <see cref="QuantizedTop"/> until the index is
-    /// calibrated or when its calibration found the walk missing too much (<see cref="WalkFraction"/>), when the budget
-    /// is half the selection or more (a sequential scan is then cheaper), for queries with few non-zero int8 dimensions
-    /// (hashing-embedder queries: the column scan reads less than the clusters' codes would) or none, and when the index
-    /// keeps no codes (dimensions not a multiple of 64). An all-zero query never gets here (<see cref="ZeroQueryTop"/>).
+    /// rows, which pick the shortlist, and <see cref="Finish"/> ranks it. Falls back to <see cref="QuantizedTop"/> until
+    /// the index is calibrated or when its calibration found the walk missing too much (<see cref="WalkFraction"/>),
+    /// when the budget is half the selection or more (a sequential scan is then cheaper), for queries with few non-zero
+    /// int8 dimensions (hashing-embedder queries: the column scan reads less than the clusters' codes would) or none,
+    /// and when the index keeps no codes (dimensions not a multiple of 64). An all-zero query never gets here
+    /// (<see cref="ZeroQueryTop"/>).
     /// </summary>
     private List<(Entry Entry, float Score)> ClusteredTop(ClusterIndex index, float[] query, Selection? selection, int limit)
     {
