@@ -78,6 +78,40 @@ public sealed class SparseTopEquivalenceTests
     }
 
     [Fact]
+    public void SparseTop_TiesAmongPinsAddedAfterTheIdRanks_OrdersTiesByPinId()
+    {
+        var keywords = new KeywordTable();
+        var terms = new TermStats();
+        var segment = new Segment(4, keywords, terms, new EmbeddedStoreOptions());
+        var random = new Random(12);
+        for (var i = 0; i < 3_000; i++)
+        {
+            segment.Upsert(new StoredPoint(new PinData { Id = Id(random.Next(1_000_000)), Tenant = "a", Title = "t", Version = 1 },
+                [1f, 0f, 0f, 0f], new SparseVector([7], [DocumentWeights[i % 3]]), "v"));
+        }
+
+        // The first search ranks the ids; the pins added afterwards (too few for a rebuild) have no rank, so their ties
+        // are ordered by comparing ids, among ranked ones.
+        var query = new SparseVector([7], [1f]);
+        segment.SparseTop(query, null, 10);
+        var added = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 150; i++)
+        {
+            var id = Id(1_000_000 + random.Next(1_000_000));
+            added.Add(id);
+            segment.Upsert(new StoredPoint(new PinData { Id = id, Tenant = "a", Title = "t", Version = 1 },
+                [1f, 0f, 0f, 0f], new SparseVector([7], [DocumentWeights[2]]), "v"));
+        }
+
+        var expected = Reference(segment, terms, query, null, 400);
+        var actual = segment.SparseTop(query, null, 400);
+
+        Assert.True(expected.Count(e => e.Score == expected[0].Score) > 300, "the page should be one long run of equal scores");
+        Assert.True(expected.Count(e => added.Contains(e.Id)) > 10, "unranked pins should take part in the ties");
+        Assert.Equal(Describe(expected), Describe(actual.Select(h => (h.Entry.Point.Pin.Id, h.Score)).ToList()));
+    }
+
+    [Fact]
     public void SparseTop_UnknownTermsOnly_ReturnsNothing()
     {
         var segment = BuildCatalog(new Random(3), 100, 5, negativeWeights: false).Segment;

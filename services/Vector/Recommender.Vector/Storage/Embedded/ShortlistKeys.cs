@@ -12,13 +12,16 @@ namespace Recommender.Vector.Storage.Embedded;
 /// </summary>
 internal static class ShortlistKeys
 {
-    public static ulong Key(float score, int slot)
+    public static ulong Key(float score, int slot) => ((ulong)OrderedBits(score) << 32) | (uint)~slot;
+
+    /// <summary>The score's bits as an unsigned int that orders as the scores do (-0 just below +0, NaN outside).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint OrderedBits(float score)
     {
         var bits = BitConverter.SingleToUInt32Bits(score);
 
         // Negative floats order backwards as unsigned ints: flip all their bits; flip only the sign of the others.
-        var ordered = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
-        return ((ulong)ordered << 32) | (uint)~slot;
+        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
     }
 
     public static int Slot(ulong key) => (int)~(uint)key;

@@ -10,6 +10,7 @@ namespace Recommender.Vector.Storage.Embedded;
 internal sealed class SlotTopK
 {
     private Hit[] _heap = [];
+    private ulong[] _keys = [];
     private List<Segment.Entry?> _entries = [];
     private int[] _ranks = [];
     private int _k;
@@ -58,11 +59,17 @@ internal sealed class SlotTopK
         Worst = _heap[0].Score;
     }
 
-    /// <summary>Best first; the heap is empty afterwards.</summary>
+    /// <summary>Best first; the heap is empty afterwards. When every kept slot has an id rank (the usual case) the hits
+    /// are sorted as packed integer keys (score bits, then rank), which orders them exactly as <see cref="BestFirst"/>
+    /// does at a fraction of the cost of a comparer call per comparison.</summary>
     public List<(Segment.Entry Entry, float Score)> Drain()
     {
         var hits = _heap.AsSpan(0, _count);
-        hits.Sort(new BestFirst(this));
+        if (!SortByKeys(hits))
+        {
+            hits.Sort(new BestFirst(this));
+        }
+
         var result = new List<(Segment.Entry Entry, float Score)>(_count);
         foreach (var hit in hits)
         {
@@ -73,6 +80,34 @@ internal sealed class SlotTopK
         _entries = [];
         _ranks = [];
         return result;
+    }
+
+    /// <summary>Sorts <paramref name="hits"/> best first by keys whose high half is the score's order-preserving bits,
+    /// inverted (higher scores first; -0 counts as 0, as in <see cref="float.CompareTo(float)"/>) and whose low half is
+    /// the id rank (smaller ids first on equal scores). Ranks are unique, so no two keys are equal. False, with nothing
+    /// moved, when a slot has no rank or a score is NaN: the comparer decides those.</summary>
+    private bool SortByKeys(Span<Hit> hits)
+    {
+        if (_keys.Length < hits.Length)
+        {
+            _keys = new ulong[_heap.Length];
+        }
+
+        var keys = _keys.AsSpan(0, hits.Length);
+        for (var i = 0; i < hits.Length; i++)
+        {
+            var rank = IdRanks.Of(_ranks, hits[i].Slot);
+            var score = hits[i].Score + 0f;
+            if (rank == 0 || float.IsNaN(score))
+            {
+                return false;
+            }
+
+            keys[i] = ((ulong)~ShortlistKeys.OrderedBits(score) << 32) | (uint)rank;
+        }
+
+        keys.Sort(hits);
+        return true;
     }
 
     /// <summary>Whether <paramref name="a"/> ranks below <paramref name="b"/>: a lower score, or an equal score and a
