@@ -193,6 +193,41 @@ public sealed class QuantizedScanTests
         Assert.True(recall / queries.Length >= 0.9, $"recall@10 {recall / queries.Length}");
     }
 
+    /// <summary>Duplicate products (the same vector under several ids, arrived out of id order) tie on their int8
+    /// estimates: each run of equal scores comes back by ordinal id, by columns and by rows alike.</summary>
+    [Fact]
+    public void DenseTop_DuplicateVectorsWithFloatRescoreOff_OrdersEqualEstimatesById()
+    {
+        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50 };
+        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
+        foreach (var i in Enumerable.Range(0, 600).OrderBy(i => (i * 7919) % 600))
+        {
+            var original = Pin(Acme, i % 60);
+            segment.Upsert(original with { Pin = original.Pin with { Id = $"dup-{(i * 37) % 600:D3}" } });
+        }
+
+        Assert.True(segment.Quantized);
+        foreach (var text in new[] { "boho wool rug", "lamp", "boho modern wool rug with vintage cotton chairs" })
+        {
+            var hits = segment.DenseTop(DenseQuery(text), null, 45);
+
+            Assert.Equal(45, hits.Count);
+            var ties = 0;
+            for (var i = 1; i < hits.Count; i++)
+            {
+                Assert.True(hits[i - 1].Score >= hits[i].Score);
+                if (hits[i - 1].Score == hits[i].Score)
+                {
+                    ties++;
+                    Assert.True(string.CompareOrdinal(hits[i - 1].Entry.Point.Pin.Id, hits[i].Entry.Point.Pin.Id) < 0,
+                        $"{hits[i - 1].Entry.Point.Pin.Id} before {hits[i].Entry.Point.Pin.Id} at {hits[i].Score}");
+                }
+            }
+
+            Assert.True(ties >= 30, $"only {ties} ties for '{text}'");
+        }
+    }
+
     [Fact]
     public void DenseTop_AllZeroQueryOnPinsArrivedOutOfIdOrder_ReturnsTheFirstPinsByIdWithScoreZero()
     {

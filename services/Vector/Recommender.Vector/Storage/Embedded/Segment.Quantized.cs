@@ -15,6 +15,10 @@ internal sealed partial class Segment
     /// <summary>Float rows fetched ahead while rescoring (each is dimensions x 4 bytes, scattered).</summary>
     private const int RescorePrefetch = 8;
 
+    /// <summary>The calling thread's top-k for <see cref="Finish"/> (filled and drained within one call).</summary>
+    [ThreadStatic]
+    private static SlotTopK? s_finishTop;
+
     /// <summary>
     /// Top <paramref name="limit"/> by cosine, approximately: every selected slot gets an approximate score (the 4-bit
     /// codes or the int8 rows), the best of those are kept as keys (<see cref="ShortlistKeys"/>), after a 4-bit pass the
@@ -262,18 +266,23 @@ internal sealed partial class Segment
     /// ranked by those scores times the query's scale (the int8 estimate of the cosine; no row is read).</summary>
     private List<(Entry Entry, float Score)> Finish(ReadOnlySpan<ulong> shortlist, float[] query, PreparedQuery q, int limit)
     {
+        // Kept by slot (ties by id rank), so neither an entry nor its id is read until the page is known.
+        var top = s_finishTop ??= new SlotTopK();
+        top.Reset(limit, _entries, CurrentIdRanks());
         if (!_options.FloatRescore)
         {
-            var estimated = new TopK(limit);
             foreach (var key in shortlist)
             {
-                estimated.Offer(_entries[ShortlistKeys.Slot(key)]!, ShortlistKeys.Score(key) * q.Scale);
+                var score = ShortlistKeys.Score(key) * q.Scale;
+                if (score >= top.Worst)
+                {
+                    top.Offer(ShortlistKeys.Slot(key), score);
+                }
             }
 
-            return estimated.Drain();
+            return top.Drain();
         }
 
-        var top = new TopK(limit);
         for (var i = 0; i < shortlist.Length; i++)
         {
             if (i + RescorePrefetch < shortlist.Length)
@@ -283,7 +292,7 @@ internal sealed partial class Segment
             }
 
             var slot = ShortlistKeys.Slot(shortlist[i]);
-            top.Offer(_entries[slot]!, TensorPrimitives.Dot(VectorAt(slot), query));
+            top.Offer(slot, TensorPrimitives.Dot(VectorAt(slot), query));
         }
 
         return top.Drain();

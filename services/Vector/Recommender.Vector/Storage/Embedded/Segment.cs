@@ -353,14 +353,9 @@ internal sealed partial class Segment
     /// pin id.</remarks>
     public List<(Entry Entry, float Score)> SparseTop(SparseVector query, Selection? selection, int limit)
     {
-        if (_idRanks.Unranked > Math.Max(256, Count >> 3))
-        {
-            _idRanks.Rebuild(_entries, Count);
-        }
-
         var scratch = SparseScratch.For(_entries.Count);
         var top = scratch.Top;
-        top.Reset(limit, _entries, _idRanks.Current);
+        top.Reset(limit, _entries, CurrentIdRanks());
         var terms = scratch.TermsFor(query.Count);
         var n = 0;
         for (var q = 0; q < query.Count; q++)
@@ -384,6 +379,18 @@ internal sealed partial class Segment
 
         Array.Clear(terms, 0, n);
         return top.Drain();
+    }
+
+    /// <summary>The id ranks for a search's tie breaks, rebuilt first when more than an eighth of the live pins (and
+    /// over 256) have none.</summary>
+    private int[] CurrentIdRanks()
+    {
+        if (_idRanks.Unranked > Math.Max(256, Count >> 3))
+        {
+            _idRanks.Rebuild(_entries, Count);
+        }
+
+        return _idRanks.Current;
     }
 
     private void OfferOneTerm(Postings postings, float weight, Selection? selection, SlotTopK top)

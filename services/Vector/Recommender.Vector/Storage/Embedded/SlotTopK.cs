@@ -4,13 +4,15 @@ namespace Recommender.Vector.Storage.Embedded;
 /// <see cref="TopK"/> over slot numbers: the same order (best score first, equal scores by ordinal pin id) and the same
 /// decisions, but the heap holds (score, slot) pairs (no object references stored per candidate), ties compare the
 /// slots' <see cref="IdRanks"/> (id strings only for a slot not ranked yet), entries are looked up at
-/// <see cref="Drain"/>, and the buffers are reused between searches of one thread (<see cref="Reset"/>).
+/// <see cref="Drain"/>, and the buffers are reused between searches of one thread (<see cref="Reset"/>). The sparse
+/// branch and the quantised dense searches' last step (<see cref="Segment"/>'s Finish) keep their top-k in one.
 /// <see cref="Worst"/> lets a caller reject a worse score without a call.
 /// </summary>
 internal sealed class SlotTopK
 {
     private Hit[] _heap = [];
     private ulong[] _keys = [];
+    private Hit[] _sorted = [];
     private List<Segment.Entry?> _entries = [];
     private int[] _ranks = [];
     private int _k;
@@ -59,17 +61,11 @@ internal sealed class SlotTopK
         Worst = _heap[0].Score;
     }
 
-    /// <summary>Best first; the heap is empty afterwards. When every kept slot has an id rank (the usual case) the hits
-    /// are sorted as packed integer keys (score bits, then rank), which orders them exactly as <see cref="BestFirst"/>
-    /// does at a fraction of the cost of a comparer call per comparison.</summary>
+    /// <summary>Best first; the heap is empty afterwards.</summary>
     public List<(Segment.Entry Entry, float Score)> Drain()
     {
         var hits = _heap.AsSpan(0, _count);
-        if (!SortByKeys(hits))
-        {
-            hits.Sort(new BestFirst(this));
-        }
-
+        SortBestFirst(hits);
         var result = new List<(Segment.Entry Entry, float Score)>(_count);
         foreach (var hit in hits)
         {
@@ -82,32 +78,57 @@ internal sealed class SlotTopK
         return result;
     }
 
-    /// <summary>Sorts <paramref name="hits"/> best first by keys whose high half is the score's order-preserving bits,
-    /// inverted (higher scores first; -0 counts as 0, as in <see cref="float.CompareTo(float)"/>) and whose low half is
-    /// the id rank (smaller ids first on equal scores). Ranks are unique, so no two keys are equal. False, with nothing
-    /// moved, when a slot has no rank or a score is NaN: the comparer decides those.</summary>
-    private bool SortByKeys(Span<Hit> hits)
+    /// <summary>Sorts <paramref name="hits"/> as <see cref="BestFirst"/> orders them, without a comparer call per
+    /// comparison and without reading a slot's rank or id unless its score is tied: the hits are sorted as integer keys
+    /// (the score's order-preserving bits, inverted so higher scores come first, then the hit's position; -0 counts as
+    /// 0, as in <see cref="float.CompareTo(float)"/>), then each run of equal scores is ordered by id. A NaN score
+    /// leaves it all to the comparer.</summary>
+    private void SortBestFirst(Span<Hit> hits)
     {
-        if (_keys.Length < hits.Length)
+        var n = hits.Length;
+        if (_keys.Length < n)
         {
             _keys = new ulong[_heap.Length];
+            _sorted = new Hit[_heap.Length];
         }
 
-        var keys = _keys.AsSpan(0, hits.Length);
-        for (var i = 0; i < hits.Length; i++)
+        var keys = _keys.AsSpan(0, n);
+        for (var i = 0; i < n; i++)
         {
-            var rank = IdRanks.Of(_ranks, hits[i].Slot);
             var score = hits[i].Score + 0f;
-            if (rank == 0 || float.IsNaN(score))
+            if (float.IsNaN(score))
             {
-                return false;
+                hits.Sort(new BestFirst(this));
+                return;
             }
 
-            keys[i] = ((ulong)~ShortlistKeys.OrderedBits(score) << 32) | (uint)rank;
+            keys[i] = ((ulong)~ShortlistKeys.OrderedBits(score) << 32) | (uint)i;
         }
 
-        keys.Sort(hits);
-        return true;
+        keys.Sort();
+        var sorted = _sorted.AsSpan(0, n);
+        for (var i = 0; i < n; i++)
+        {
+            sorted[i] = hits[(int)(uint)keys[i]];
+        }
+
+        for (var from = 0; from < n;)
+        {
+            var to = from + 1;
+            while (to < n && keys[to] >> 32 == keys[from] >> 32)
+            {
+                to++;
+            }
+
+            if (to - from > 1)
+            {
+                sorted[from..to].Sort(new BestFirst(this));
+            }
+
+            from = to;
+        }
+
+        sorted.CopyTo(hits);
     }
 
     /// <summary>Whether <paramref name="a"/> ranks below <paramref name="b"/>: a lower score, or an equal score and a
