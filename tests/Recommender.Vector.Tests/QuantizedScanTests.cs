@@ -228,6 +228,43 @@ public sealed class QuantizedScanTests
         }
     }
 
+    /// <summary>A hybrid hit that only the sparse branch found gets the same kind of dense score as the dense branch's
+    /// hits: the int8 estimate of the cosine by default, the exact cosine with float rescoring.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Fuse_SparseOnlyHitsOnAQuantisedSegment_GetTheDenseBranchsKindOfScore(bool floatRescore)
+    {
+        var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50, FloatRescore = floatRescore };
+        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
+        for (var i = 0; i < 600; i++)
+        {
+            segment.Upsert(Pin(Acme, i));
+        }
+
+        Assert.True(segment.Quantized);
+        var query = DenseQuery("boho wool rug");
+        var q = new sbyte[Dimensions];
+        var queryScale = Int8Vectors.Quantize(query, q);
+        var dense = segment.DenseTop(query, null, 20);
+        var sparse = segment.SparseTop(SparseQuery("compact keyboard"), null, 20);
+        var denseIds = dense.Select(h => h.Entry.Point.Pin.Id).ToHashSet();
+
+        var fused = SlotFusion.Fuse(segment, dense, sparse, query, 40, withVectors: false);
+
+        var sparseOnly = fused.Where(h => !denseIds.Contains(h.Point.Pin.Id)).ToList();
+        Assert.True(sparseOnly.Count >= 10, $"only {sparseOnly.Count} sparse-only hits");
+        Assert.All(sparseOnly, h =>
+        {
+            var vector = segment.VectorAt(segment.Entries.Single(e => e.Point.Pin.Id == h.Point.Pin.Id).Slot).ToArray();
+            var v = new sbyte[Dimensions];
+            var scale = Int8Vectors.Quantize(vector, v);
+            var exact = System.Numerics.Tensors.TensorPrimitives.Dot(vector, query);
+            Assert.Equal(floatRescore ? exact : Int8Vectors.Dot(q, v) * scale * queryScale, h.DenseScore);
+            Assert.Equal(exact, h.DenseScore, 0.02f);
+        });
+    }
+
     [Fact]
     public void DenseTop_AllZeroQueryOnPinsArrivedOutOfIdOrder_ReturnsTheFirstPinsByIdWithScoreZero()
     {

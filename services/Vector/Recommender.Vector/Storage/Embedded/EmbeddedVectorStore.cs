@@ -285,9 +285,10 @@ public sealed partial class EmbeddedVectorStore : IVectorStore, IDisposable
 
     /// <summary>Fuses the branches by reciprocal rank (<see cref="SlotFusion"/>: the same result as
     /// <see cref="ReciprocalRankFusion"/>, which the Qdrant backend uses); every hybrid hit gets its cosine to the dense
-    /// query, also the pins only the sparse branch found (one exact dot product each; the dense branch's hits keep its
-    /// score, an int8 estimate on a quantised segment unless <see cref="EmbeddedStoreOptions.FloatRescore"/>), so
-    /// callers need not fetch vectors for it.</summary>
+    /// query, also the pins only the sparse branch found, so callers need not fetch vectors for it. On a quantised
+    /// segment that is the int8 estimate of the cosine for every hit (the dense branch's score; one int8 row read for a
+    /// sparse-only pin, <see cref="Segment.DenseScore"/>) unless <see cref="EmbeddedStoreOptions.FloatRescore"/>, else
+    /// the exact cosine.</summary>
     private static IReadOnlyList<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
         float[]? denseQuery, bool hasSparse, int limit, bool withVectors)

@@ -261,6 +261,21 @@ internal sealed partial class Segment
         candidates.KeepTop(shortlist);
     }
 
+    /// <summary>One slot's score against a dense query as the quantised dense search ranks it: on a quantised segment
+    /// with <see cref="EmbeddedStoreOptions.FloatRescore"/> off, the int8 estimate of the cosine (the same number
+    /// <see cref="Finish"/> gives that slot; one 1-byte-per-dimension row read instead of the 4-byte float row),
+    /// else the exact dot product. <paramref name="prepared"/> is the quantised query, made on first use.</summary>
+    public float DenseScore(int slot, float[] query, ref PreparedQuery? prepared)
+    {
+        if (_quantized is not { } quantized || _options.FloatRescore)
+        {
+            return TensorPrimitives.Dot(VectorAt(slot), query);
+        }
+
+        prepared ??= new PreparedQuery(query);
+        return quantized.Dot(slot, prepared) * quantized.Scale(slot) * prepared.Scale;
+    }
+
     /// <summary>The top <paramref name="limit"/> of a shortlist whose keys hold int8 scores (dot x scale(v)): with
     /// <see cref="EmbeddedStoreOptions.FloatRescore"/> each slot rescored with its float vector (exact cosines), else
     /// ranked by those scores times the query's scale (the int8 estimate of the cosine; no row is read).</summary>

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Recommender.Vector.Storage.Embedded;
 
 /// <summary>
@@ -15,8 +13,9 @@ internal static class SlotFusion
     private static Scratch? s_scratch;
 
     /// <summary>Fuses both branches (each lists a pin at most once) and keeps the best <paramref name="limit"/>; every hit
-    /// gets its cosine to <paramref name="denseQuery"/> (the dense branch's score, or one exact dot product for a pin
-    /// only the sparse branch found) and its sparse score (0 when the sparse branch did not find it).</summary>
+    /// gets its cosine to <paramref name="denseQuery"/> (the dense branch's score, or for a pin only the sparse branch
+    /// found <see cref="Segment.DenseScore"/>: the same kind of score the dense branch gives) and its sparse score (0 when
+    /// the sparse branch did not find it).</summary>
     public static List<SearchHit> Fuse(
         Segment segment, List<(Segment.Entry Entry, float Score)> dense, List<(Segment.Entry Entry, float Score)> sparse,
         float[] denseQuery, int limit, bool withVectors, int k = ReciprocalRankFusion.DefaultK)
@@ -92,13 +91,14 @@ internal static class SlotFusion
             order.AsSpan(0, count).Sort(new BestFirst(items));
         }
 
+        PreparedQuery? prepared = null;
         var kept = Math.Min(limit, count);
         var result = new List<SearchHit>(kept);
         for (var i = 0; i < kept; i++)
         {
             ref var item = ref items[order[i]];
             var entry = item.Entry;
-            var cosine = item.InDense ? item.Dense : TensorPrimitives.Dot(segment.VectorAt(entry.Slot), denseQuery);
+            var cosine = item.InDense ? item.Dense : segment.DenseScore(entry.Slot, denseQuery, ref prepared);
             result.Add(new SearchHit(withVectors ? segment.Materialize(entry) : entry.Point, item.Fused, cosine, item.Sparse));
         }
 
