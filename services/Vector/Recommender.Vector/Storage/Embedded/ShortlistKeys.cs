@@ -21,7 +21,8 @@ internal static class ShortlistKeys
         var bits = BitConverter.SingleToUInt32Bits(score);
 
         // Negative floats order backwards as unsigned ints: flip all their bits; flip only the sign of the others.
-        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        // Branch-free (the arithmetic shift spreads the sign bit): scores of both signs come in no predictable order.
+        return bits ^ ((uint)((int)bits >> 31) | 0x8000_0000u);
     }
 
     public static int Slot(ulong key) => (int)~(uint)key;
@@ -113,17 +114,24 @@ internal sealed class KeyBuffer(int capacity) : IDisposable
 
     public Span<ulong> Keys => _keys.AsSpan(0, Count);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ulong key)
     {
         if (Count == _keys.Length)
         {
-            var larger = ArrayPool<ulong>.Shared.Rent(_keys.Length * 2);
-            _keys.AsSpan(0, Count).CopyTo(larger);
-            ArrayPool<ulong>.Shared.Return(_keys);
-            _keys = larger;
+            Grow();
         }
 
         _keys[Count++] = key;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow()
+    {
+        var larger = ArrayPool<ulong>.Shared.Rent(Math.Max(16, _keys.Length * 2));
+        _keys.AsSpan(0, Count).CopyTo(larger);
+        ArrayPool<ulong>.Shared.Return(_keys);
+        _keys = larger;
     }
 
     public void Clear() => Count = 0;
