@@ -28,6 +28,18 @@ internal static class SlotFusion
         var count = 0;
         var ranked = true;
 
+        // No step of this search has read the branches' entries yet (scattered objects): ask for all of them first, so
+        // their cache misses overlap instead of each waiting behind the last one's dependent loads.
+        foreach (var (entry, _) in dense)
+        {
+            MemoryPrefetch.Object(entry);
+        }
+
+        foreach (var (entry, _) in sparse)
+        {
+            MemoryPrefetch.Object(entry);
+        }
+
         // The dense branch first, then the sparse one, as the generic fusion walks them (the same float additions).
         for (var rank = 0; rank < dense.Count; rank++)
         {
