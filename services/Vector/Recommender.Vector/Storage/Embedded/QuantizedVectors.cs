@@ -134,7 +134,9 @@ internal sealed partial class QuantizedVectors(int dimensions)
         _ => Int8Vectors.Dot(At(slot), query.Signed),
     };
 
-    public float Scale(int slot) => _scales[slot];
+    /// <summary>The slot's int8 score against a prepared query, <see cref="Dot(int, PreparedQuery)"/> x its scale: what
+    /// the shortlist keys hold after the int8 pass; times the query's scale it is the int8 estimate of the cosine.</summary>
+    public float Score(int slot, PreparedQuery query) => Dot(slot, query) * _scales[slot];
 
     public Span<sbyte> At(int slot) => _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * dimensions, dimensions);
 

@@ -255,7 +255,7 @@ internal sealed partial class Segment
             }
 
             var slot = ShortlistKeys.Slot(keys[i]);
-            keys[i] = ShortlistKeys.Key(quantized.Dot(slot, q) * quantized.Scale(slot), slot);
+            keys[i] = ShortlistKeys.Key(quantized.Score(slot, q), slot);
         }
 
         candidates.KeepTop(shortlist);
@@ -273,7 +273,7 @@ internal sealed partial class Segment
         }
 
         prepared ??= new PreparedQuery(query);
-        return quantized.Dot(slot, prepared) * quantized.Scale(slot) * prepared.Scale;
+        return quantized.Score(slot, prepared) * prepared.Scale;
     }
 
     /// <summary>The top <paramref name="limit"/> of a shortlist whose keys hold int8 scores (dot x scale(v)): with
