@@ -126,13 +126,7 @@ public sealed class QuantizedScanTests
     public void DenseTop_FloatRescoreOn_ShortlistsWithInt8AndRescoresExactly()
     {
         var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50, RescoreFactor = 1, FloatRescore = true };
-        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
-        for (var i = 0; i < 600; i++)
-        {
-            segment.Upsert(Pin(Acme, i));
-        }
-
-        Assert.True(segment.Quantized);
+        var segment = QuantisedSegment(options);
         var recall = 0.0;
         // Short queries have few non-zero int8 dimensions and are scored column by column; longer ones by rows.
         var queries = new[] { "boho wool rug", "wireless mouse", "modern lamp", "vintage chair", "compact keyboard", "cotton desk", "rug", "lamp", "boho modern wool rug with vintage cotton chairs" };
@@ -161,29 +155,19 @@ public sealed class QuantizedScanTests
     {
         var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50 };
         Assert.False(options.FloatRescore);
-        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
-        for (var i = 0; i < 600; i++)
-        {
-            segment.Upsert(Pin(Acme, i));
-        }
-
-        Assert.True(segment.Quantized);
+        var segment = QuantisedSegment(options);
         var recall = 0.0;
         var queries = new[] { "boho wool rug", "wireless mouse", "modern lamp", "vintage chair", "rug", "lamp", "boho modern wool rug with vintage cotton chairs" };
         foreach (var text in queries)
         {
             var query = DenseQuery(text);
-            var q = new sbyte[Dimensions];
-            var queryScale = Int8Vectors.Quantize(query, q);
             var exact = segment.ExactTop(query, null, 10);
             var estimated = segment.DenseTop(query, null, 10);
 
             Assert.Equal(10, estimated.Count);
             Assert.All(estimated, h =>
             {
-                var v = new sbyte[Dimensions];
-                var scale = Int8Vectors.Quantize(segment.VectorAt(h.Entry.Slot), v);
-                Assert.Equal(Int8Vectors.Dot(q, v) * scale * queryScale, h.Score);
+                Assert.Equal(Int8Estimate(segment.VectorAt(h.Entry.Slot), query), h.Score);
                 Assert.Equal(System.Numerics.Tensors.TensorPrimitives.Dot(segment.VectorAt(h.Entry.Slot), query), h.Score, 0.02f);
             });
             Assert.Equal(estimated.OrderByDescending(h => h.Score).Select(h => h.Entry.Slot), estimated.Select(h => h.Entry.Slot));
@@ -236,16 +220,8 @@ public sealed class QuantizedScanTests
     public void Fuse_SparseOnlyHitsOnAQuantisedSegment_GetTheDenseBranchsKindOfScore(bool floatRescore)
     {
         var options = new EmbeddedStoreOptions { QuantizeThreshold = 100, ExactScanLimit = 50, FloatRescore = floatRescore };
-        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
-        for (var i = 0; i < 600; i++)
-        {
-            segment.Upsert(Pin(Acme, i));
-        }
-
-        Assert.True(segment.Quantized);
+        var segment = QuantisedSegment(options);
         var query = DenseQuery("boho wool rug");
-        var q = new sbyte[Dimensions];
-        var queryScale = Int8Vectors.Quantize(query, q);
         var dense = segment.DenseTop(query, null, 20);
         var sparse = segment.SparseTop(SparseQuery("compact keyboard"), null, 20);
         var denseIds = dense.Select(h => h.Entry.Point.Pin.Id).ToHashSet();
@@ -256,11 +232,9 @@ public sealed class QuantizedScanTests
         Assert.True(sparseOnly.Count >= 10, $"only {sparseOnly.Count} sparse-only hits");
         Assert.All(sparseOnly, h =>
         {
-            var vector = segment.VectorAt(segment.Entries.Single(e => e.Point.Pin.Id == h.Point.Pin.Id).Slot).ToArray();
-            var v = new sbyte[Dimensions];
-            var scale = Int8Vectors.Quantize(vector, v);
+            var vector = segment.VectorAt(segment.Entries.Single(e => e.Point.Pin.Id == h.Point.Pin.Id).Slot);
             var exact = System.Numerics.Tensors.TensorPrimitives.Dot(vector, query);
-            Assert.Equal(floatRescore ? exact : Int8Vectors.Dot(q, v) * scale * queryScale, h.DenseScore);
+            Assert.Equal(floatRescore ? exact : Int8Estimate(vector, query), h.DenseScore);
             Assert.Equal(exact, h.DenseScore, 0.02f);
         });
     }
@@ -342,6 +316,30 @@ public sealed class QuantizedScanTests
         }
 
         return sum;
+    }
+
+    /// <summary>Acme's first 600 pins in a segment that keeps int8 copies (thresholds lowered so they are used).</summary>
+    private static Segment QuantisedSegment(EmbeddedStoreOptions options)
+    {
+        var segment = new Segment(Dimensions, new KeywordTable(), new TermStats(), options);
+        for (var i = 0; i < 600; i++)
+        {
+            segment.Upsert(Pin(Acme, i));
+        }
+
+        Assert.True(segment.Quantized);
+        return segment;
+    }
+
+    /// <summary>The int8 estimate of the cosine, computed independently of the store: the integer dot of both int8
+    /// copies times both scales.</summary>
+    private static float Int8Estimate(ReadOnlySpan<float> vector, float[] query)
+    {
+        var q = new sbyte[Dimensions];
+        var queryScale = Int8Vectors.Quantize(query, q);
+        var v = new sbyte[Dimensions];
+        var scale = Int8Vectors.Quantize(vector, v);
+        return Int8Vectors.Dot(q, v) * scale * queryScale;
     }
 
     internal static List<PinData> IcecatSample()
