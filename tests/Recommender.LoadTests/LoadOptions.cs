@@ -63,6 +63,10 @@ public sealed class LoadOptions
     /// median and best).</summary>
     public int Rounds { get; private set; } = 1;
 
+    /// <summary>Time <see cref="HostProbe"/> before and after each measured window (default on): what the machine gave one
+    /// thread then, to read a window's numbers against.</summary>
+    public bool HostProbe { get; private set; } = true;
+
     /// <summary>During the measured load: sample allocations by type and print this many top types.</summary>
     public int AllocProfile { get; private set; }
 
@@ -70,7 +74,7 @@ public sealed class LoadOptions
         "usage: Recommender.LoadTests [--pins N] [--seconds S] [--warmup S] [--concurrency C] [--rounds N] [--queries Q] [--page-size P]\n" +
         "  [--candidates K] [--diversity None|Mmr|BrandCap] [--vector-transport inprocess|grpc] [--products F1,F2] [--gen0-budget-mb MB]\n" +
         "  [--goal-p50-ms MS] [--goal-p99-ms MS] [--goal-qps N] [--breakdown N] [--diversity-check N] [--recall N] [--rpc-floor N]\n" +
-        "  [--alloc-profile TOP] [--target URL --api-key KEY]  (docs/ranking.md, \"Load: Search over gRPC at 55,000 pins\")";
+        "  [--alloc-profile TOP] [--host-probe on|off] [--target URL --api-key KEY]  (docs/ranking.md, \"Load: Search over gRPC at 55,000 pins\")";
 
     /// <summary>--help or -h was given: print <see cref="Usage"/> and run nothing.</summary>
     public bool Help { get; private set; }
@@ -122,6 +126,7 @@ public sealed class LoadOptions
             case "--rpc-floor": o.RpcFloor = Int(value); break;
             case "--alloc-profile": o.AllocProfile = Int(value); break;
             case "--rounds": o.Rounds = Int(value); break;
+            case "--host-probe": o.HostProbe = value is "on" or "off" ? value == "on" : throw new ArgumentException("--host-probe is on or off."); break;
             case "--goal-p50-ms": o.GoalP50Ms = Positive(option, value); break;
             case "--goal-p99-ms": o.GoalP99Ms = Positive(option, value); break;
             case "--goal-qps": o.GoalQps = Positive(option, value); break;

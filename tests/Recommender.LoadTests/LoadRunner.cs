@@ -14,6 +14,7 @@ public static class LoadRunner
     {
         Console.WriteLine($"warm-up {o.Warmup} s ...");
         await RunPhaseAsync(client, queries, o, TimeSpan.FromSeconds(o.Warmup));
+        var probe = o.HostProbe ? new HostProbe() : null;
         var reports = new List<LoadReport>(o.Rounds);
         for (var round = 1; round <= o.Rounds; round++)
         {
@@ -22,7 +23,9 @@ public static class LoadRunner
                 Console.WriteLine($"round {round} of {o.Rounds}");
             }
 
+            var before = probe?.Measure();
             var report = await MeasureAsync(client, queries, o);
+            report = report with { HostBefore = before, HostAfter = probe?.Measure() };
             report.Print(o);
             reports.Add(report);
         }
@@ -100,6 +103,11 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
 {
     public YoungGc? YoungGc { get; init; }
 
+    /// <summary>What the host gave one thread just before the window and just after it (<see cref="HostProbe"/>).</summary>
+    public HostSpeed? HostBefore { get; init; }
+
+    public HostSpeed? HostAfter { get; init; }
+
     public double Qps => Latencies.Length / Wall.TotalSeconds;
 
     public double CpuMsPerRequest => Cpu.TotalMilliseconds / Math.Max(1, Latencies.Length);
@@ -118,6 +126,18 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
         Console.WriteLine($"rounds QPS {string.Join(" / ", reports.Select(r => r.Qps.ToString("F0", CultureInfo.InvariantCulture)))}; " +
             $"median {Median(qps):F0}, best {qps[^1]:F0}; CPU per request median {Median(cpu):F3} ms, best {cpu[0]:F3} ms; " +
             $"all goals met in {met} of {reports.Count}");
+        if (reports.All(r => r.HostBefore is not null && r.HostAfter is not null))
+        {
+            // A markdown table: each window next to what the host gave one thread around it.
+            Console.WriteLine("| round | QPS | ms CPU per request | met | memory latency ns (before / after) | bandwidth GB/s | core step ns |");
+            Console.WriteLine("|---:|---:|---:|---|---:|---:|---:|");
+            for (var i = 0; i < reports.Count; i++)
+            {
+                var (r, b, a) = (reports[i], reports[i].HostBefore!, reports[i].HostAfter!);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {i + 1} | {r.Qps:F0} | {r.CpuMsPerRequest:F3} | {(r.GoalMisses(o).Count == 0 ? "yes" : "no")} | {b.MemoryLatencyNs:F0} / {a.MemoryLatencyNs:F0} | {b.BandwidthGBps:F1} / {a.BandwidthGBps:F1} | {b.CoreStepNs:F2} / {a.CoreStepNs:F2} |"));
+            }
+        }
     }
 
     /// <summary>The window's p-quantile latency in ms (nearest rank; <see cref="Latencies"/> are sorted).</summary>
@@ -165,6 +185,11 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
         if (YoungGc is { } young)
         {
             Console.WriteLine($"last young GC: {young.Gen0Bytes / 1048576.0:F0} MB in gen0, {young.PromotedBytes / 1024.0:F0} KB promoted, paused {young.Pause.TotalMilliseconds:F1} ms");
+        }
+
+        if (HostBefore is not null && HostAfter is not null)
+        {
+            Console.WriteLine($"host probe before: {HostBefore}; after: {HostAfter}");
         }
 
         var misses = GoalMisses(o);
