@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -8,7 +7,7 @@ using Recommender.Ranking.Pipeline;
 namespace Recommender.Ranking.Model;
 
 /// <summary>
-/// Scores eight samples at a time without walking the trees (QuickScorer's leaf bit masks, vectorised across samples
+/// Scores sixteen samples at a time without walking the trees (QuickScorer's leaf bit masks, vectorised across samples
 /// as in V-QuickScorer, Lucchese et al., SIGIR 2016). Each tree's leaves are numbered left to right as bits of a mask
 /// that starts with every leaf possible; each split, visited feature by feature in ascending threshold order, clears the
 /// leaves under its left child in the lanes whose sample goes right (<c>!((float)x &lt;= threshold)</c>, the walk's
@@ -16,13 +15,18 @@ namespace Recommender.Ranking.Model;
 /// of one (their thresholds are no smaller). The lowest bit left in a tree's mask is the leaf the walk reaches. The
 /// score then adds each tree's weight x leaf value in tree order, as the walk does, so it is the same to the bit.
 /// The walk's cost is its mispredicted branches (about one per tree); this one's is a compare and two masks per split
-/// visited, shared by eight samples, and no data-dependent branch but the skip.
+/// visited, shared by sixteen samples (two 256-bit vectors), and no data-dependent branch but the skip.
 /// Only for ensembles whose trees have at most 32 leaves (a mask is one 32-bit lane) on machines with 256-bit vectors.
 /// </summary>
 internal sealed class LeafMaskScorer
 {
-    /// <summary>Samples per step: one per 32-bit lane of a 256-bit vector.</summary>
-    public const int Lanes = 8;
+    /// <summary>Samples per step: one per 32-bit lane of two 256-bit vectors. Each split's threshold, tree and leaf
+    /// bits are loaded once for sixteen samples instead of eight; a feature's skip then needs all sixteen to go left,
+    /// which costs less than the loads it saves (docs/ranking.md, "Session 22").</summary>
+    public const int Lanes = 16;
+
+    /// <summary>Samples per 256-bit vector.</summary>
+    private const int Half = 8;
 
     private const int MaxLeaves = 32;
 
@@ -112,44 +116,57 @@ internal sealed class LeafMaskScorer
     /// i's leaf of tree t goes to <c>leaves[i x trees + t]</c>.</summary>
     public void Score(IReadOnlyList<Candidate> candidates, Span<int> leaves)
     {
-        var masks = ArrayPool<uint>.Shared.Rent(Math.Max(1, _trees * Lanes));
+        var masks = AlignedMasks(_trees * Lanes);
         Span<float> x = stackalloc float[Math.Max(1, _features * Lanes)];
         Span<double> scores = stackalloc double[Lanes];
-        try
+        for (var start = 0; start < candidates.Count; start += Lanes)
         {
-            for (var start = 0; start < candidates.Count; start += Lanes)
+            var count = Math.Min(Lanes, candidates.Count - start);
+            Transpose(candidates, start, count, x);
+            Narrow(masks, x);
+            scores.Fill(_bias);
+            for (var t = 0; t < _trees; t++)
             {
-                var count = Math.Min(Lanes, candidates.Count - start);
-                Transpose(candidates, start, count, x);
-                Narrow(masks.AsSpan(0, _trees * Lanes), x);
-                scores.Fill(_bias);
-                for (var t = 0; t < _trees; t++)
-                {
-                    var at = t * MaxLeaves;
-                    for (var j = 0; j < count; j++)
-                    {
-                        var bit = BitOperations.TrailingZeroCount(masks[(t * Lanes) + j]);
-                        scores[j] += _contributionOfBit[at + bit];
-                        if (!leaves.IsEmpty)
-                        {
-                            leaves[((start + j) * _trees) + t] = _leafOfBit[at + bit];
-                        }
-                    }
-                }
-
+                var at = t * MaxLeaves;
                 for (var j = 0; j < count; j++)
                 {
-                    candidates[start + j].Score = scores[j];
+                    var bit = BitOperations.TrailingZeroCount(masks[(t * Lanes) + j]);
+                    scores[j] += _contributionOfBit[at + bit];
+                    if (!leaves.IsEmpty)
+                    {
+                        leaves[((start + j) * _trees) + t] = _leafOfBit[at + bit];
+                    }
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<uint>.Shared.Return(masks);
+
+            for (var j = 0; j < count; j++)
+            {
+                candidates[start + j].Score = scores[j];
+            }
         }
     }
 
-    /// <summary>x[f x 8 + j] = (float)feature f of candidate start + j; lanes past the last candidate repeat it (their
+    /// <summary>This thread's masks, <paramref name="length"/> of them from a 64-byte boundary: a tree's masks are then
+    /// whole cache lines, so no 32-byte load or store of <see cref="Narrow"/> spans two lines (an array's elements start
+    /// 16 bytes into its object, and split stores cannot be forwarded to the next split's load). The array is pinned, so
+    /// the boundary stays where it was found.</summary>
+    private static Span<uint> AlignedMasks(int length)
+    {
+        const int lineElements = 64 / sizeof(uint);
+        if (t_masks is null || t_masks.Length < length + lineElements)
+        {
+            t_masks = GC.AllocateUninitializedArray<uint>(Math.Max(length + lineElements, 1024), pinned: true);
+        }
+
+        var address = (nuint)Unsafe.ByteOffset(ref Unsafe.NullRef<uint>(), ref MemoryMarshal.GetArrayDataReference(t_masks));
+        var misalignment = (int)(address % 64 / sizeof(uint));
+        return t_masks.AsSpan(misalignment == 0 ? 0 : lineElements - misalignment, length);
+    }
+
+    [ThreadStatic]
+    private static uint[]? t_masks;
+
+    /// <summary>x[f x 16 + j] = (float)feature f of candidate start + j; lanes past the last candidate repeat it (their
     /// results are not read, and a copy never makes a feature's splits run longer).</summary>
     private void Transpose(IReadOnlyList<Candidate> candidates, int start, int count, Span<float> x)
     {
@@ -174,17 +191,22 @@ internal sealed class LeafMaskScorer
         var leftLeaves = _leftLeaves;
         for (var f = 0; f < _features; f++)
         {
-            var value = Vector256.LoadUnsafe(ref xs, (nuint)(f * Lanes));
+            var low = Vector256.LoadUnsafe(ref xs, (nuint)(f * Lanes));
+            var high = Vector256.LoadUnsafe(ref xs, (nuint)((f * Lanes) + Half));
             for (var k = _featureStart[f]; k < _featureStart[f + 1]; k++)
             {
-                var left = Vector256.LessThanOrEqual(value, Vector256.Create(thresholds[k]));
-                if (left.ExtractMostSignificantBits() == 0xFF)
+                var threshold = Vector256.Create(thresholds[k]);
+                var leftLow = Vector256.LessThanOrEqual(low, threshold);
+                var leftHigh = Vector256.LessThanOrEqual(high, threshold);
+                if ((leftLow & leftHigh).ExtractMostSignificantBits() == 0xFF)
                 {
                     break; // every lane goes left here, and at every later split of this feature
                 }
 
+                var leaves = Vector256.Create(leftLeaves[k]);
                 ref var slot = ref Unsafe.Add(ref mask, maskAt[k]);
-                Vector256.AndNot(Vector256.LoadUnsafe(ref slot), Vector256.Create(leftLeaves[k]) & ~left.AsUInt32()).StoreUnsafe(ref slot);
+                Vector256.AndNot(Vector256.LoadUnsafe(ref slot), leaves & ~leftLow.AsUInt32()).StoreUnsafe(ref slot);
+                Vector256.AndNot(Vector256.LoadUnsafe(ref slot, (nuint)Half), leaves & ~leftHigh.AsUInt32()).StoreUnsafe(ref slot, (nuint)Half);
             }
         }
     }

@@ -13,10 +13,10 @@ namespace Recommender.Ranking.Model;
 /// change is credited to the split's feature. The contributions sum to the score minus the ensemble's mean score.
 /// Each split's two possible changes (times the tree's weight) are computed once, when the model is built, with the
 /// same arithmetic the walk did, so explanations are the same to the bit and a step costs one addition.
-/// A whole list is scored eight samples per vector step by leaf bit masks over threshold-sorted splits
+/// A whole list is scored sixteen samples per step (two 256-bit vectors) by leaf bit masks over threshold-sorted splits
 /// (<see cref="LeafMaskScorer"/>, <see cref="ScoreAll"/>): the same scores and leaves without the walk's mispredicted
 /// branches. (One sample at a time, that scheme was not faster than the walk: about 1,050 failing splits per sample
-/// against 533 path steps on the trained 130-tree model; eight lanes share each split's compare.)
+/// against 533 path steps on the trained 130-tree model; sixteen lanes share each split.)
 /// Each leaf also keeps its path's steps (feature, change) from the root down, so a sample whose leaves were noted
 /// while scoring is explained by adding those steps in the same order: the same bits without the walk's
 /// hard-to-predict branches (<see cref="ILeafExplainer"/>).

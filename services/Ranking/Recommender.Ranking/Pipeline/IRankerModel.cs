@@ -33,7 +33,7 @@ public interface ILeafExplainer : IRankerModel
     void ExplainLeaves(ReadOnlySpan<int> leaves, Span<double> contributions);
 
     /// <summary>Sets every candidate's <see cref="Candidate.Score"/> (each equal to the bit to
-    /// <see cref="IRankerModel.Score"/> of its features; a tree ensemble does eight candidates per vector step); with
+    /// <see cref="IRankerModel.Score"/> of its features; a tree ensemble does sixteen candidates per vector step); with
     /// <paramref name="leaves"/> not empty, candidate i's leaves go to <c>leaves[i x Trees, (i + 1) x Trees)</c>, as
     /// <see cref="Score(ReadOnlySpan{double}, Span{int})"/> notes them.</summary>
     void ScoreAll(IReadOnlyList<Candidate> candidates, Span<int> leaves);
