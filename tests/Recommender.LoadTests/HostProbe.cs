@@ -18,9 +18,10 @@ public sealed record HostSpeed(double MemoryLatencyNs, double BandwidthGBps, dou
 /// A fixed workload timed on one thread while the server is idle (between measured windows), so a window's numbers can
 /// be read against what the machine gave at that moment. On a shared host other tenants take cache, memory bandwidth
 /// and sibling hyperthreads without taking our CPU time away, so the same build costs more CPU per request; this probe
-/// sees that as slower reads and steps. Three parts, each the median of <see cref="Repeats"/> runs: a pointer chase
+/// sees that as slower reads and steps. The timed methods are not inlined, so their unused results still cost the
+/// work. Three parts, each the median of <see cref="Repeats"/> runs: a pointer chase
 /// through a random cycle over a buffer larger than the L3 (latency of the scattered reads a search makes), a
-/// vectorised sum over the same buffer (bandwidth), and an integer multiply-xor loop that stays in registers (the
+/// vectorised pass reading the same buffer in order (bandwidth), and an integer multiply-xor loop that stays in registers (the
 /// core's speed, which a busy sibling hyperthread slows).
 /// </summary>
 public sealed class HostProbe
@@ -63,11 +64,11 @@ public sealed class HostProbe
             latency[r] = Stopwatch.GetElapsedTime(t).TotalNanoseconds / ChaseSteps;
 
             t = Stopwatch.GetTimestamp();
-            Sink(Sum(_cycle));
+            _ = Fold(_cycle);
             bandwidth[r] = _cycle.Length * (double)sizeof(int) / Stopwatch.GetElapsedTime(t).TotalNanoseconds;
 
             t = Stopwatch.GetTimestamp();
-            Sink(Steps(CoreSteps, (ulong)r));
+            _ = Steps(CoreSteps, (ulong)r);
             core[r] = Stopwatch.GetElapsedTime(t).TotalNanoseconds / CoreSteps;
         }
 
@@ -85,8 +86,9 @@ public sealed class HostProbe
         return at;
     }
 
+    /// <summary>Every element read in order, xor-folded in vectors: a streaming read at the memory's bandwidth.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static long Sum(int[] values)
+    private static long Fold(int[] values)
     {
         var span = MemoryMarshal.Cast<int, Vector<int>>(values.AsSpan());
         var acc = Vector<int>.Zero;
@@ -110,12 +112,9 @@ public sealed class HostProbe
         return x;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Sink<T>(T value) => GC.KeepAlive(value);
-
     private static double Median(double[] values)
     {
         Array.Sort(values);
-        return values[values.Length / 2];
+        return LoadReport.Median(values);
     }
 }

@@ -173,7 +173,8 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
         return misses;
     }
 
-    private static double Median(double[] sorted) =>
+    /// <summary>The median of ascending values (the mean of the middle two for an even count).</summary>
+    internal static double Median(double[] sorted) =>
         sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 
     public void Print(LoadOptions o)

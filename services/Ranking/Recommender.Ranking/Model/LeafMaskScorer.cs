@@ -14,8 +14,8 @@ namespace Recommender.Ranking.Model;
 /// test negated, so NaN goes right as in the walk). A feature's remaining splits are skipped once every lane goes left
 /// of one (their thresholds are no smaller). The lowest bit left in a tree's mask is the leaf the walk reaches. The
 /// score then adds each tree's weight x leaf value in tree order, as the walk does, so it is the same to the bit.
-/// The walk's cost is its mispredicted branches (about one per tree); this one's is a compare and two masks per split
-/// visited, shared by sixteen samples (two 256-bit vectors), and no data-dependent branch but the skip.
+/// The walk's cost is its mispredicted branches (about one per tree); this one's is two compares and two mask updates
+/// per split visited, shared by sixteen samples (two 256-bit vectors), and no data-dependent branch but the skip.
 /// Only for ensembles whose trees have at most 32 leaves (a mask is one 32-bit lane) on machines with 256-bit vectors.
 /// </summary>
 internal sealed class LeafMaskScorer
@@ -147,9 +147,9 @@ internal sealed class LeafMaskScorer
     }
 
     /// <summary>This thread's masks, <paramref name="length"/> of them from a 64-byte boundary: a tree's masks are then
-    /// whole cache lines, so no 32-byte load or store of <see cref="Narrow"/> spans two lines (an array's elements start
-    /// 16 bytes into its object, and split stores cannot be forwarded to the next split's load). The array is pinned, so
-    /// the boundary stays where it was found.</summary>
+    /// whole cache lines, so no 32-byte load or store of <see cref="Narrow"/> spans two lines (an array's elements are
+    /// only 8-byte aligned, so in a pooled array one of each tree's two halves spans two lines unless the elements
+    /// happen to start on a 32-byte boundary). The array is pinned, so the boundary stays where it was found.</summary>
     private static Span<uint> AlignedMasks(int length)
     {
         const int lineElements = 64 / sizeof(uint);
