@@ -177,12 +177,18 @@ public sealed record LoadReport(long[] Latencies, int Errors, long Results, Time
     internal static double Median(double[] sorted) =>
         sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 
+    /// <summary>KB allocated per request. The runtime's allocated total can go back (dotnet/runtime#131069: under server
+    /// GC's DATAS, when the heap count changes); a window where it did gets no number rather than a negative one.</summary>
+    private string AllocatedPerRequest(int requests) => AllocatedBytes < 0
+        ? "n/a (the runtime's allocated total went back during this window)"
+        : string.Create(CultureInfo.InvariantCulture, $"{AllocatedBytes / Math.Max(1, requests) / 1024.0:F0} KB per request");
+
     public void Print(LoadOptions o)
     {
         var n = Latencies.Length;
         Console.WriteLine($"requests {n:N0} ok, {Errors} errors, {(double)Results / Math.Max(1, n):F1} results each, {Environment.ProcessorCount} cores, concurrency {o.Concurrency}, candidates {o.Candidates}, diversity {(o.Diversity.Length > 0 ? o.Diversity : "default (Mmr)")}, integer kernel {Recommender.Vector.Storage.Embedded.EmbeddedVectorStore.IntegerKernel}");
         Console.WriteLine($"QPS {Qps:F0}   p50 {LatencyMs(0.50):F2} ms   p90 {LatencyMs(0.90):F2} ms   p99 {LatencyMs(0.99):F2} ms   max {LatencyMs(1.0 - 1e-12):F2} ms");
-        Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({CpuMsPerRequest:F3} ms CPU per request, client + server); allocated {AllocatedBytes / Math.Max(1, n) / 1024.0:F0} KB per request; GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {GcPause.TotalMilliseconds:F0} ms ({100 * GcPause.TotalSeconds / Wall.TotalSeconds:F1}% of the time)");
+        Console.WriteLine($"process CPU {Cpu.TotalSeconds / Wall.TotalSeconds:F2} cores ({CpuMsPerRequest:F3} ms CPU per request, client + server); allocated {AllocatedPerRequest(n)}; GCs gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}, paused {GcPause.TotalMilliseconds:F0} ms ({100 * GcPause.TotalSeconds / Wall.TotalSeconds:F1}% of the time)");
         if (YoungGc is { } young)
         {
             Console.WriteLine($"last young GC: {young.Gen0Bytes / 1048576.0:F0} MB in gen0, {young.PromotedBytes / 1024.0:F0} KB promoted, paused {young.Pause.TotalMilliseconds:F1} ms");
