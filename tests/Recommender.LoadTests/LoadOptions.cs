@@ -23,9 +23,14 @@ public sealed class LoadOptions
     public double GoalQps { get; private set; } = 1_500;
 
     /// <summary>The young GC generation's budget per heap that the services' images set (DOTNET_GCgen0size in
-    /// deploy/docker/*.Dockerfile; docs/deploy.md, "GC budget"). The runtime reads it only at start, so without it in
-    /// the environment the client runs itself again with it (<see cref="GcBudget"/>). 0: the runtime's own budget.</summary>
+    /// deploy/docker/*.Dockerfile; docs/deploy.md, "Runtime settings"). The runtime reads it only at start, so without it in
+    /// the environment the client runs itself again with it (<see cref="ImageRuntime"/>). 0: the runtime's own budget.</summary>
     public int Gen0BudgetMb { get; private set; } = 64;
+
+    /// <summary>Whether the framework's precompiled (ReadyToRun) code is used. Off by default, as in the services' images
+    /// (DOTNET_ReadyToRun=0; docs/deploy.md, "Runtime settings"): without the variable in the environment the client runs
+    /// itself again with it (<see cref="ImageRuntime"/>). On: the runtime's default.</summary>
+    public bool ReadyToRun { get; private set; }
 
     public int Queries { get; private set; } = 2_000;
 
@@ -72,7 +77,7 @@ public sealed class LoadOptions
 
     public const string Usage =
         "usage: Recommender.LoadTests [--pins N] [--seconds S] [--warmup S] [--concurrency C] [--rounds N] [--queries Q] [--page-size P]\n" +
-        "  [--candidates K] [--diversity None|Mmr|BrandCap] [--vector-transport inprocess|grpc] [--products F1,F2] [--gen0-budget-mb MB]\n" +
+        "  [--candidates K] [--diversity None|Mmr|BrandCap] [--vector-transport inprocess|grpc] [--products F1,F2] [--gen0-budget-mb MB] [--ready-to-run on|off]\n" +
         "  [--goal-p50-ms MS] [--goal-p99-ms MS] [--goal-qps N] [--breakdown N] [--diversity-check N] [--recall N] [--rpc-floor N]\n" +
         "  [--alloc-profile TOP] [--host-probe on|off] [--target URL --api-key KEY]  (docs/ranking.md, \"Load: Search over gRPC at 55,000 pins\")";
 
@@ -130,6 +135,7 @@ public sealed class LoadOptions
             case "--goal-p50-ms": o.GoalP50Ms = Positive(option, value); break;
             case "--goal-p99-ms": o.GoalP99Ms = Positive(option, value); break;
             case "--goal-qps": o.GoalQps = Positive(option, value); break;
+            case "--ready-to-run": o.ReadyToRun = value is "on" or "off" ? value == "on" : throw new ArgumentException("--ready-to-run is on or off."); break;
             case "--gen0-budget-mb": o.Gen0BudgetMb = Int(value) is var mb and <= 4_096 ? mb : throw new ArgumentException("--gen0-budget-mb is at most 4096."); break;
             default: throw new ArgumentException($"Unknown option {option}.");
         }

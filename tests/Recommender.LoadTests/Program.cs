@@ -42,7 +42,7 @@ if (o.Help)
     return 0;
 }
 
-if (await GcBudget.RunWithBudgetAsync(o, args) is { } exitCode)
+if (await ImageRuntime.RunWithImageSettingsAsync(o, args) is { } exitCode)
 {
     return exitCode;
 }
@@ -114,7 +114,7 @@ if (o.Target is null)
 
     await app.Services.GetRequiredService<IntentRefreshService>().RefreshAsync(tenant, CancellationToken.None);
     await app.Services.WaitForVectorIndexesAsync(CancellationToken.None);
-    Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}; Ranking -> Vector {o.VectorTransport}; {GcBudget.Describe()}");
+    Console.WriteLine($"loaded {catalog.Count:N0} pins in {load.Elapsed.TotalSeconds:F1} s; server at {address}; Ranking -> Vector {o.VectorTransport}; {ImageRuntime.Describe()}");
 }
 else
 {

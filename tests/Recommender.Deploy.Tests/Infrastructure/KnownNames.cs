@@ -21,6 +21,7 @@ public static partial class KnownNames
         (HttpPorts(), "the ASP.NET Core host (the runtime image sets it; the Dockerfiles clear it)"),
         (Otlp(), "OpenTelemetry exporter (service defaults export only when it is set)"),
         (GcGen0Size(), "the .NET runtime's garbage collector (the young generation's budget, read at process start)"),
+        (ReadyToRun(), "the .NET runtime (0: the framework's precompiled code is not used, read at process start)"),
     ];
 
     /// <summary>Keys whose options are being written on other branches. Keep this list short; see UntilBound.</summary>
@@ -69,4 +70,7 @@ public static partial class KnownNames
 
     [GeneratedRegex("^DOTNET_GCgen0size$")]
     private static partial Regex GcGen0Size();
+
+    [GeneratedRegex("^DOTNET_ReadyToRun$")]
+    private static partial Regex ReadyToRun();
 }
