@@ -131,11 +131,11 @@ public sealed class LoadOptions
             case "--rpc-floor": o.RpcFloor = Int(value); break;
             case "--alloc-profile": o.AllocProfile = Int(value); break;
             case "--rounds": o.Rounds = Int(value); break;
-            case "--host-probe": o.HostProbe = value is "on" or "off" ? value == "on" : throw new ArgumentException("--host-probe is on or off."); break;
+            case "--host-probe": o.HostProbe = OnOff(option, value); break;
             case "--goal-p50-ms": o.GoalP50Ms = Positive(option, value); break;
             case "--goal-p99-ms": o.GoalP99Ms = Positive(option, value); break;
             case "--goal-qps": o.GoalQps = Positive(option, value); break;
-            case "--ready-to-run": o.ReadyToRun = value is "on" or "off" ? value == "on" : throw new ArgumentException("--ready-to-run is on or off."); break;
+            case "--ready-to-run": o.ReadyToRun = OnOff(option, value); break;
             case "--gen0-budget-mb": o.Gen0BudgetMb = Int(value) is var mb and <= 4_096 ? mb : throw new ArgumentException("--gen0-budget-mb is at most 4096."); break;
             default: throw new ArgumentException($"Unknown option {option}.");
         }
@@ -147,4 +147,7 @@ public sealed class LoadOptions
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0
             ? d
             : throw new ArgumentException($"{option} must be a positive number, got '{value}'.");
+
+    private static bool OnOff(string option, string value) =>
+        value is "on" or "off" ? value == "on" : throw new ArgumentException($"{option} is on or off.");
 }
