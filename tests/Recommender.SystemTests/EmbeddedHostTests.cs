@@ -47,6 +47,58 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_AfterAPartialImport_ImportsTheMissingSamplePinsAndKeepsADeletedOneDeleted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var sample = SampleLines();
+        var partial = WriteSample("partial.jsonl", sample.Take(1000));
+        _host.Set("SampleCatalog__Path", partial);
+        _host.Start();
+        await WaitForCountAsync(1000, ct);
+        var deleted = PinId(sample[10]);
+        using (var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_host.GrpcAddress))
+        {
+            var ingestion = new Contracts.Ingestion.V1.IngestionService.IngestionServiceClient(channel);
+            await ingestion.DeletePinsAsync(new Contracts.Ingestion.V1.DeletePinsRequest { Tenant = "default", PinIds = { deleted } }, cancellationToken: ct);
+        }
+
+        await WaitForCountAsync(999, ct);
+        Assert.True(await _host.StopAsync(TimeSpan.FromSeconds(20)), _host.Log);
+
+        _host.Set("SampleCatalog__Path", WriteSample("full.jsonl", sample));
+        _host.Start();
+        await WaitForCountAsync(2999, ct);
+
+        Assert.Contains("2001 of its 3000 pins are missing", _host.Log, StringComparison.Ordinal);
+        Assert.Contains("Sample catalog: 2001 pins published", _host.Log, StringComparison.Ordinal);
+        Assert.Empty(await GetPinsAsync([deleted], ct));
+        Assert.Single(await GetPinsAsync([PinId(sample[2999])], ct));
+    }
+
+    [Fact]
+    public async Task Stop_DuringTheSampleImport_ExitsCleanlyAndTheNextStartFinishesIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Eight copies of the sample under new ids: ~8 s of import on the 2-core dev box, so the stop lands inside it.
+        var sample = SampleLines();
+        var large = Enumerable.Range(0, 8).SelectMany(copy => sample.Select(line => line.Replace("\"id\": \"icecat-", $"\"id\": \"copy{copy}-icecat-", StringComparison.Ordinal))).ToList();
+        _host.Set("SampleCatalog__Path", WriteSample("large.jsonl", large));
+        _host.Start();
+        await WaitForCountAsync(1, ct, atLeast: true);
+
+        Assert.True(await _host.StopAsync(TimeSpan.FromSeconds(30)), _host.Log);
+        var firstRun = _host.Log;
+        Assert.Equal(0, _host.ExitCode);
+        Assert.Contains("import stopped by shutdown after", firstRun, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", firstRun, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", firstRun, StringComparison.Ordinal);
+
+        _host.Start();
+        await WaitForCountAsync(large.Count, ct);
+        Assert.Contains("pins are missing for tenant 'default'", _host.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Search_PostWithFilters_ReturnsOnlyPinsInRange()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -121,8 +173,42 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
         throw new TimeoutException($"No search results within {timeout}.\n{_host.Log}");
     }
 
-    private async Task WaitForCountAsync(long count, CancellationToken ct)
+    private List<string> SampleLines()
     {
+        using var file = File.OpenRead(Path.Combine(Path.GetDirectoryName(RepoPaths.HostDll("services/Embedded", "Recommender.Embedded"))!, "SampleData", "icecat-sample.jsonl.gz"));
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { Length: > 0 } line)
+        {
+            lines.Add(line);
+        }
+
+        Assert.Equal(3000, lines.Count);
+        return lines;
+    }
+
+    private string WriteSample(string name, IEnumerable<string> lines)
+    {
+        Directory.CreateDirectory(_dataPath);
+        var path = Path.Combine(_dataPath, name);
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    private static string PinId(string line) => JsonDocument.Parse(line).RootElement.GetProperty("id").GetString()!;
+
+    private async Task<List<string>> GetPinsAsync(IEnumerable<string> ids, CancellationToken ct)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_host.GrpcAddress);
+        var vector = new Contracts.Vector.V1.VectorService.VectorServiceClient(channel);
+        var response = await vector.GetAsync(new Contracts.Vector.V1.GetRequest { Tenant = "default", PinIds = { ids } }, cancellationToken: ct);
+        return response.Points.Select(p => p.Pin.Id).ToList();
+    }
+
+    private async Task WaitForCountAsync(long count, CancellationToken ct, bool atLeast = false)
+    {
+        await _host.WaitReadyAsync(TimeSpan.FromSeconds(30), ct);
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_host.GrpcAddress);
         var vector = new Contracts.Vector.V1.VectorService.VectorServiceClient(channel);
         var watch = Stopwatch.StartNew();
@@ -131,7 +217,7 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
         while (watch.Elapsed < TimeSpan.FromSeconds(120))
         {
             seen = (await vector.GetCollectionInfoAsync(new Contracts.Vector.V1.CollectionInfoRequest { Tenant = "default" }, cancellationToken: ct)).Count;
-            if (seen == count)
+            if (seen == count || (atLeast && seen >= count))
             {
                 return;
             }
