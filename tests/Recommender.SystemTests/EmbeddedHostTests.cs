@@ -196,7 +196,11 @@ public sealed class EmbeddedHostTests : IAsyncLifetime
         return path;
     }
 
-    private static string PinId(string line) => JsonDocument.Parse(line).RootElement.GetProperty("id").GetString()!;
+    private static string PinId(string line)
+    {
+        using var row = JsonDocument.Parse(line);
+        return row.RootElement.GetProperty("id").GetString()!;
+    }
 
     private async Task<List<string>> GetPinsAsync(IEnumerable<string> ids, CancellationToken ct)
     {
