@@ -1,29 +1,38 @@
 using System.Collections.Concurrent;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 using Recommender.Contracts;
 
 namespace Recommender.Ranking.Intent;
 
 /// <summary>
 /// Maps query text to one of the catalog's categories: an ML.NET maximum-entropy (SDCA) classifier over word and
-/// character n-grams, trained from pin titles labelled with the pin's deepest category. Thread-safe: prediction
-/// engines are pooled, never shared between threads.
+/// character n-grams, trained from pin titles labelled with the pin's deepest category. Queries are scored directly
+/// from the fitted model's features and weights (<see cref="NgramSoftmaxScorer"/>) where that gives ML.NET's answer
+/// (printable ASCII text), else by an ML.NET prediction engine. Thread-safe: prediction engines are pooled, never
+/// shared between threads.
 /// </summary>
 public sealed class CategoryClassifier
 {
     private readonly MLContext _ml;
     private readonly ITransformer _model;
     private readonly string[] _labels;
+    private readonly NgramSoftmaxScorer? _direct;
     private readonly ConcurrentBag<PredictionEngine<Input, Output>> _engines = [];
 
-    private CategoryClassifier(MLContext ml, ITransformer model, string[] labels, int trainedOn)
+    private CategoryClassifier(MLContext ml, ITransformer model, string[] labels, int trainedOn, NgramSoftmaxScorer? direct)
     {
         _ml = ml;
         _model = model;
         _labels = labels;
         TrainedOn = trainedOn;
+        _direct = direct;
     }
+
+    /// <summary>Whether queries are scored directly (see <see cref="NgramSoftmaxScorer"/>); false when the fitted
+    /// model's features could not be read that way (then every query goes through ML.NET).</summary>
+    public bool ScoresDirectly => _direct is not null;
 
     /// <summary>The categories it can predict.</summary>
     public IReadOnlyList<string> Labels => _labels;
@@ -83,9 +92,31 @@ public sealed class CategoryClassifier
         var model = pipeline.Fit(data);
 
         VBuffer<ReadOnlyMemory<char>> keys = default;
-        model.GetOutputSchema(data.Schema)["LabelKey"].GetKeyValues(ref keys);
+        var schema = model.GetOutputSchema(data.Schema);
+        schema["LabelKey"].GetKeyValues(ref keys);
         var labels = keys.DenseValues().Select(k => k.ToString()).ToArray();
-        return new CategoryClassifier(ml, model, labels, kept.Sum(g => g.Count()));
+        var direct = DirectScorer(model, schema, kept.SelectMany(g => g).Select(r => r.Text));
+        return new CategoryClassifier(ml, model, labels, kept.Sum(g => g.Count()), direct);
+    }
+
+    /// <summary>The direct scorer from the features' slot names and the maximum-entropy layer's weights and biases.</summary>
+    private static NgramSoftmaxScorer? DirectScorer(TransformerChain<MulticlassPredictionTransformer<MaximumEntropyModelParameters>> model,
+        DataViewSchema schema, IEnumerable<string> trainingTexts)
+    {
+        var features = schema["Features"];
+        if (!features.HasSlotNames())
+        {
+            return null;
+        }
+
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        features.GetSlotNames(ref names);
+        VBuffer<float>[] weights = [];
+        model.LastTransformer.Model.GetWeights(ref weights, out var classes);
+        var biases = model.LastTransformer.Model.GetBiases().ToArray();
+        var slotNames = names.DenseValues().Select(n => n.ToString()).ToArray();
+        var dense = weights.Take(classes).Select(w => w.DenseValues().ToArray()).ToList();
+        return NgramSoftmaxScorer.Create(slotNames, dense, biases, trainingTexts);
     }
 
     /// <summary>
@@ -115,6 +146,17 @@ public sealed class CategoryClassifier
 
     /// <summary>The most likely category and its probability.</summary>
     public (string Label, double Confidence) Predict(string text)
+    {
+        if (_direct is not null && _direct.TryPredict(text, out var best, out var probability))
+        {
+            return best < _labels.Length ? (_labels[best], probability) : ("", 0);
+        }
+
+        return PredictWithEngine(text);
+    }
+
+    /// <summary>ML.NET's own prediction: what <see cref="Predict"/> falls back to, and the reference it is tested against.</summary>
+    public (string Label, double Confidence) PredictWithEngine(string text)
     {
         if (!_engines.TryTake(out var engine))
         {
