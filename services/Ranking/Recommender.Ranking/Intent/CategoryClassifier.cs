@@ -115,8 +115,7 @@ public sealed class CategoryClassifier
         model.LastTransformer.Model.GetWeights(ref weights, out var classes);
         var biases = model.LastTransformer.Model.GetBiases().ToArray();
         var slotNames = names.DenseValues().Select(n => n.ToString()).ToArray();
-        var dense = weights.Take(classes).Select(w => w.DenseValues().ToArray()).ToList();
-        return NgramSoftmaxScorer.Create(slotNames, dense, biases, trainingTexts);
+        return NgramSoftmaxScorer.Create(slotNames, weights[..classes], biases, trainingTexts);
     }
 
     /// <summary>

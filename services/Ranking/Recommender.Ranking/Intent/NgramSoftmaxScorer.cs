@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.ML.Data;
 
 namespace Recommender.Ranking.Intent;
 
@@ -26,8 +27,8 @@ internal sealed class NgramSoftmaxScorer
 
     private readonly Dictionary<int, int> _trigrams;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _words;
-    // The non-zero weights by slot (SDCA's L1 term leaves most of them zero: 99.5% on the BestBuy titles): slot s's are entries
-    // _rowStart[s] .. _rowStart[s + 1] - 1 of _class and _weight.
+    // The non-zero weights by slot (SDCA's L1 term leaves most of them zero: 99.5% on the Best Buy titles), classes
+    // ascending: slot s's are entries _rowStart[s] .. _rowStart[s + 1] - 1 of _class and _weight.
     private readonly int[] _rowStart;
     private readonly int[] _class;
     private readonly float[] _weight;
@@ -43,14 +44,13 @@ internal sealed class NgramSoftmaxScorer
         _biases = biases;
     }
 
-
     /// <summary>Null when the slot names are not the <c>Char.</c>/<c>Word.</c> ones of <c>FeaturizeText</c>, a slot name
     /// repeats, or a training text holds '|'.</summary>
     /// <param name="slotNames">The feature column's slot names, in slot order.</param>
-    /// <param name="classWeights">Per class, its weight for every slot (length = slots).</param>
+    /// <param name="classWeights">Per class, its weights over the slots (length = slots; dense or sparse).</param>
     /// <param name="biases">Per class, its bias.</param>
     /// <param name="trainingTexts">The texts the featurizer's dictionaries were built from.</param>
-    public static NgramSoftmaxScorer? Create(IReadOnlyList<string> slotNames, IReadOnlyList<float[]> classWeights, float[] biases, IEnumerable<string> trainingTexts)
+    public static NgramSoftmaxScorer? Create(IReadOnlyList<string> slotNames, IReadOnlyList<VBuffer<float>> classWeights, float[] biases, IEnumerable<string> trainingTexts)
     {
         if (classWeights.Count != biases.Length || biases.Length == 0 || trainingTexts.Any(t => t.Contains('|', StringComparison.Ordinal)))
         {
@@ -81,24 +81,37 @@ internal sealed class NgramSoftmaxScorer
             return null;
         }
 
+        // Count each slot's non-zero weights, then place them class by class (so each slot's in ascending class order).
         var rowStart = new int[slotNames.Count + 1];
-        var classes = new List<int>();
-        var weights = new List<float>();
+        foreach (var classWeight in classWeights)
+        {
+            foreach (var (slot, weight) in classWeight.Items())
+            {
+                rowStart[slot + 1] += weight != 0 ? 1 : 0;
+            }
+        }
+
         for (var slot = 0; slot < slotNames.Count; slot++)
         {
-            rowStart[slot] = classes.Count;
-            for (var c = 0; c < classWeights.Count; c++)
+            rowStart[slot + 1] += rowStart[slot];
+        }
+
+        var next = rowStart[..^1];
+        var classes = new int[rowStart[^1]];
+        var weights = new float[rowStart[^1]];
+        for (var c = 0; c < classWeights.Count; c++)
+        {
+            foreach (var (slot, weight) in classWeights[c].Items())
             {
-                if (classWeights[c][slot] != 0)
+                if (weight != 0)
                 {
-                    classes.Add(c);
-                    weights.Add(classWeights[c][slot]);
+                    classes[next[slot]] = c;
+                    weights[next[slot]++] = weight;
                 }
             }
         }
 
-        rowStart[slotNames.Count] = classes.Count;
-        return new NgramSoftmaxScorer(trigrams, words, rowStart, [.. classes], [.. weights], biases);
+        return new NgramSoftmaxScorer(trigrams, words, rowStart, classes, weights, biases);
     }
 
     /// <summary>The best class and its probability; false (nothing computed) for text this scorer does not take (other
@@ -167,8 +180,7 @@ internal sealed class NgramSoftmaxScorer
     {
         var n = 0;
         Span<char> pair = stackalloc char[MaxLength + 1];
-        var previous = (Start: 0, Length: 0);
-        var any = false;
+        var previous = (Start: 0, Length: 0); // Length 0 until the first token (tokens are never empty)
         foreach (var range in text.Split(' '))
         {
             var (start, length) = range.GetOffsetAndLength(text.Length);
@@ -178,7 +190,7 @@ internal sealed class NgramSoftmaxScorer
             }
 
             var token = text.Slice(start, length);
-            if (any)
+            if (previous.Length > 0)
             {
                 text.Slice(previous.Start, previous.Length).CopyTo(pair);
                 pair[previous.Length] = '|';
@@ -195,7 +207,6 @@ internal sealed class NgramSoftmaxScorer
             }
 
             previous = (start, length);
-            any = true;
         }
 
         return n;
